@@ -188,6 +188,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One named enum per code list (several fields share a list, e.g. 致贫原因).
+    "ENUM_NAME_OVERRIDES": {
+        "".join(p.title() for p in name.split("_")) + "Enum": [(i.code, i.label) for i in cl.items]
+        for name, cl in __import__("fupin.core.codes", fromlist=["all_lists"]).all_lists().items()
+    },
 }
 
 LOGGING = {

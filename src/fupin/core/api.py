@@ -67,3 +67,47 @@ def exception_handler(exc, context):
     if response.status_code == status.HTTP_409_CONFLICT:
         response.data.setdefault("code", "conflict")
     return response
+
+
+class ScopedViewSetMixin:
+    """Every queryset through restrict(); writes need the action's permission over the object's area.
+
+    Reads outside the user's areas are 404; a visible object the role may not change is 403.
+    """
+
+    action_perms = {"create": "add", "update": "change", "partial_update": "change", "destroy": "delete"}
+
+    def get_queryset(self):
+        from fupin.accounts.scoping import restrict
+
+        return restrict(super().get_queryset(), self.request.user, "view")
+
+    def check_object_permissions(self, request, obj):
+        super().check_object_permissions(request, obj)
+        from fupin.accounts.scoping import has_perm, perm_name
+
+        from .views import area_code_of
+
+        action = self.action_perms.get(self.action)
+        if action is None and request.method not in ("GET", "HEAD", "OPTIONS"):
+            action = "change"
+        if action and not has_perm(request.user, perm_name(self.queryset.model, action), area_code_of(obj)):
+            raise exceptions.PermissionDenied("您的角色不能在该区划进行此操作")
+
+    def require_perm(self, action: str, area_code: str) -> None:
+        from fupin.accounts.scoping import has_perm, perm_name
+
+        if not has_perm(self.request.user, perm_name(self.queryset.model, action), area_code):
+            raise exceptions.PermissionDenied("您的角色不能在该区划进行此操作")
+
+
+def expected_version(request) -> int:
+    """The version a PUT/PATCH is based on: body ``version`` or an ``If-Match`` header."""
+    value = request.data.get("version") if hasattr(request.data, "get") else None
+    if value in (None, ""):
+        value = request.headers.get("If-Match", "").strip('"W/ ')
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise exceptions.ValidationError(
+            {"version": ["修改时必须提供读取时的 version（或 If-Match 头），以免覆盖他人的修改"]}) from None

@@ -1,0 +1,13 @@
+from rest_framework.routers import DefaultRouter
+
+from fupin.areas.api import AreaViewSet
+from fupin.registry.api.views import HouseholdViewSet, IncomeViewSet, MemberViewSet, WorkRecordViewSet
+
+router = DefaultRouter()
+router.register("areas", AreaViewSet, basename="area")
+router.register("households", HouseholdViewSet, basename="household")
+router.register("members", MemberViewSet, basename="member")
+router.register("incomes", IncomeViewSet, basename="income")
+router.register("work-records", WorkRecordViewSet, basename="workrecord")
+
+urlpatterns = router.urls
