@@ -36,4 +36,4 @@ def mask_account(value: str | None) -> str:
     """Bank account: keep the last 4 digits."""
     if not value:
         return ""
-    return "*" * max(len(value) - 4, 0) + value[-4:]
+    return "****" + value[-4:] if len(value) > 4 else "****"

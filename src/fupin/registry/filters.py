@@ -134,7 +134,7 @@ def filter_form_widgets(form: forms.Form) -> forms.Form:
             continue
         if isinstance(w, forms.SelectMultiple):
             w.attrs.setdefault("class", "form-select form-select-sm")
-            w.attrs.setdefault("size", "3")
+            w.attrs.setdefault("size", "4")
         elif isinstance(w, forms.Select | forms.NullBooleanSelect):
             w.attrs.setdefault("class", "form-select form-select-sm")
         else:

@@ -310,10 +310,23 @@ class Member(ChangeLoggedModel):
     def age_on(self, on: dt.date) -> int | None:
         return idnumber.age_on(self.birth_date, on) if self.birth_date else None
 
-    def clean(self):
-        errors: dict[str, list[str]] = {}
+    def clean_fields(self, exclude=None):
+        # Birth date and sex follow from a resident ID number when left empty: fill them before the
+        # required-field checks run.
         self.id_number = idnumber.normalize(self.id_number)
         self.name = (self.name or "").strip()
+        if self.id_type == ID_CARD and self.id_number and (not self.birth_date or not self.sex):
+            try:
+                info = idnumber.parse(self.id_number)
+            except idnumber.IdNumberError:
+                pass
+            else:
+                self.birth_date = self.birth_date or info.birth_date
+                self.sex = self.sex or info.sex
+        super().clean_fields(exclude=exclude)
+
+    def clean(self):
+        errors: dict[str, list[str]] = {}
         if self.id_type == ID_CARD:
             if not self.id_number:
                 errors.setdefault("id_number", []).append("证件类型为居民身份证时必须填写证件号码")
@@ -323,14 +336,10 @@ class Member(ChangeLoggedModel):
                 except idnumber.IdNumberError as exc:
                     errors.setdefault("id_number", []).append(exc.message)
                 else:
-                    if not self.birth_date:
-                        self.birth_date = info.birth_date
-                    elif self.birth_date != info.birth_date:
+                    if self.birth_date and self.birth_date != info.birth_date:
                         errors.setdefault("birth_date", []).append(
                             f"出生日期与证件号码不一致（证件号码中为{info.birth_date:%Y-%m-%d}）")
-                    if not self.sex:
-                        self.sex = info.sex
-                    elif self.sex != info.sex:
+                    if self.sex and self.sex != info.sex:
                         errors.setdefault("sex", []).append(
                             f"性别与证件号码不一致（证件号码第17位表示{codes.label('sex', info.sex)}）")
         if self.birth_date and self.birth_date > dt.date.today():
