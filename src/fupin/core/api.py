@@ -32,14 +32,24 @@ def _labelled(view, field_errors: dict) -> str:
         except Exception:  # noqa: BLE001 - a summary must never hide the real error
             labels = {}
     parts = []
-    for name, messages in field_errors.items():
-        if isinstance(messages, dict):
-            messages = [f"{k}: {v}" for k, v in messages.items()]
-        elif not isinstance(messages, list):
-            messages = [messages]
+    for name, messages in _flatten(field_errors):
         text = "；".join(str(m) for m in messages)
-        parts.append(text if name in ("non_field_errors", "__all__") else f"{labels.get(name, name)}：{text}")
+        top = name.split(".")[0]
+        label = labels.get(top, top) + name[len(top):]
+        parts.append(text if name in ("non_field_errors", "__all__") else f"{label}：{text}")
     return "；".join(parts)
+
+
+def _flatten(errors, prefix: str = ""):
+    """Nested serializer errors as (dotted.field, [messages])."""
+    if isinstance(errors, dict):
+        for k, v in errors.items():
+            yield from _flatten(v, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        for i, v in enumerate(errors):
+            yield from _flatten(v, f"{prefix}[{i}]")
+    else:
+        yield prefix, errors if isinstance(errors, list) else [errors]
 
 
 def exception_handler(exc, context):

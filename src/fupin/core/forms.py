@@ -35,7 +35,8 @@ class BootstrapMixin:
                 w.attrs.setdefault("class", "form-select")
             elif not isinstance(w, forms.HiddenInput):
                 w.attrs.setdefault("class", "form-control")
-            if self.is_bound and name in self.errors:
+            # _errors, not errors: reading .errors would validate the form before subclasses finish __init__.
+            if self._errors and name in self._errors:
                 w.attrs["class"] += " is-invalid"
                 w.attrs["aria-invalid"] = "true"
 

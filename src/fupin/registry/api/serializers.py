@@ -58,6 +58,8 @@ class MemberSerializer(MaskingMixin, serializers.ModelSerializer):
         model = Member
         exclude = ["created_by", "updated_by", "extra"]
         read_only_fields = ["is_active", "left_reason", "left_date", "left_note", "created_at", "updated_at"]
+        # Both follow from a resident ID number; the model checks they agree when given.
+        extra_kwargs = {"sex": {"required": False}, "birth_date": {"required": False}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
