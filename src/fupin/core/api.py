@@ -23,21 +23,31 @@ class Pagination(PageNumberPagination):
 
 def _labelled(view, field_errors: dict) -> str:
     """A one-line Chinese summary naming each field by its label: ``证件号码：校验码错误…``."""
-    labels = {}
+    fields = {}
     serializer_class = getattr(view, "get_serializer_class", None)
     if serializer_class:
         try:
             fields = serializer_class()().fields
-            labels = {name: str(f.label or name) for name, f in fields.items()}
         except Exception:  # noqa: BLE001 - a summary must never hide the real error
-            labels = {}
+            fields = {}
     parts = []
     for name, messages in _flatten(field_errors):
         text = "；".join(str(m) for m in messages)
-        top = name.split(".")[0]
-        label = labels.get(top, top) + name[len(top):]
-        parts.append(text if name in ("non_field_errors", "__all__") else f"{label}：{text}")
+        if name in ("non_field_errors", "__all__"):
+            parts.append(text)
+        else:
+            parts.append(f"{_label_path(fields, name)}：{text}")
     return "；".join(parts)
+
+
+def _label_path(fields, dotted: str) -> str:
+    """``head.name`` -> ``户主.姓名`` using the serializer's (nested) field labels."""
+    out = []
+    for part in dotted.split("."):
+        f = fields.get(part) if hasattr(fields, "get") else None
+        out.append(str(f.label) if f is not None and f.label else part)
+        fields = getattr(f, "fields", {}) if f is not None else {}
+    return ".".join(out)
 
 
 def _flatten(errors, prefix: str = ""):

@@ -86,7 +86,7 @@ class HouseholdSerializer(MaskingMixin, serializers.ModelSerializer):
     pii_fields = ("phone", "bank_account", "head_id_number")
     serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
                                 MultiCodeField: MultiCodeSerializerField}
-    head = HeadSerializer(write_only=True, required=False, label="户主（新建时必填）")
+    head = HeadSerializer(write_only=True, required=False, label="户主", help_text="新建农户时必填")
     village_name = serializers.CharField(source="village.name", read_only=True)
     version = serializers.IntegerField(read_only=True)
 
