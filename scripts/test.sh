@@ -5,6 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
+export FUPIN_CONN_MAX_AGE=0  # live-server threads must not keep test-database connections open
 export FUPIN_DATA_DIR="${FUPIN_DATA_DIR:-$PWD/var}"
 mkdir -p "$FUPIN_DATA_DIR"
 legs="${FUPIN_TEST_LEGS:-sqlite postgres}"

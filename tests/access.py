@@ -6,8 +6,8 @@ An endpoint is described once (URL, method, body, who may) and every case runs a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from django.test import Client
 

@@ -6,8 +6,15 @@ import pytest
 from django.apps import apps
 
 from fupin.registry import services
-from tests.access import (Endpoint, check_anonymous, post_data, check_in_area_denied, check_no_role, check_out_of_area,
-                          check_permitted)
+from tests.access import (
+    Endpoint,
+    check_anonymous,
+    check_in_area_denied,
+    check_no_role,
+    check_out_of_area,
+    check_permitted,
+    post_data,
+)
 from tests.conftest import new_id
 
 

@@ -1,6 +1,5 @@
 import datetime as dt
 
-import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 

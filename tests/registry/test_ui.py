@@ -151,3 +151,30 @@ def test_password_change(users):
     assert r.status_code == 302
     users["officer"].refresh_from_db()
     assert users["officer"].check_password("Another-pass-77")
+
+
+def test_admin_edits_are_logged_and_locked(areas, users):
+    from fupin.areas.models import VillageProfile
+    from fupin.core.models import ObjectChange
+
+    admin_user = users["sysadmin"]
+    admin_user.is_staff = True
+    admin_user.is_superuser = True
+    admin_user.save()
+    village = areas["村A"]
+    c = login(admin_user)
+    r = c.post("/admin/areas/villageprofile/add/", {"village": village.code, "total_households": "120",
+                                                     "first_secretary": "王书记"})
+    assert r.status_code == 302
+    profile = VillageProfile.objects.get(village=village)
+    assert ObjectChange.objects.filter(object_id=village.code, action="create").exists()
+    url = f"/admin/areas/villageprofile/{village.code}/change/"
+    r = c.post(url, {"village": village.code, "total_households": "121", "first_secretary": "王书记",
+                     "_version": profile.version})
+    assert r.status_code == 302
+    assert ObjectChange.objects.filter(object_id=village.code, action="update").get().postchange_data == {
+        "total_households": 121}
+    stale = c.post(url, {"village": village.code, "total_households": "999", "_version": profile.version})
+    assert stale.status_code == 200 and "已被其他人修改" in stale.content.decode()
+    profile.refresh_from_db()
+    assert profile.total_households == 121

@@ -27,9 +27,7 @@ class BootstrapMixin:
     def _style(self):
         for name, field in self.fields.items():
             w = field.widget
-            if isinstance(w, forms.CheckboxSelectMultiple | forms.RadioSelect):
-                w.attrs.setdefault("class", "form-check-input")
-            elif isinstance(w, forms.CheckboxInput):
+            if isinstance(w, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
                 w.attrs.setdefault("class", "form-check-input")
             elif isinstance(w, forms.Select | forms.NullBooleanSelect):
                 w.attrs.setdefault("class", "form-select")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 
 import xlsxwriter
@@ -35,9 +36,9 @@ COLUMNS = [
 
 def write_households_xlsx(qs: QuerySet, *, show_ids: bool, show_contact: bool) -> tuple[str, int]:
     """Write the queryset to a temporary XLSX file; return (path, rows)."""
-    tmp = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
-    tmp.close()
-    wb = xlsxwriter.Workbook(tmp.name, {"constant_memory": True, "strings_to_numbers": False})
+    fd, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(fd)
+    wb = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False})
     ws = wb.add_worksheet("农户清单")
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     money = wb.add_format({"num_format": "#,##0.00"})
@@ -53,7 +54,7 @@ def write_households_xlsx(qs: QuerySet, *, show_ids: bool, show_contact: bool) -
     for r, row in enumerate(values.iterator(chunk_size=5000), start=1):
         row = list(row)
         monitored = bool(row[8])
-        for c, (_title, field, kind) in enumerate(COLUMNS):
+        for c, (_title, _field, kind) in enumerate(COLUMNS):
             v = row[c]
             if kind == "id":
                 v = v if show_ids else mask_value("id_number", v)
@@ -82,4 +83,4 @@ def write_households_xlsx(qs: QuerySet, *, show_ids: bool, show_contact: bool) -
                 ws.write_string(r, c, str(v))
         rows = r
     wb.close()
-    return tmp.name, rows
+    return path, rows

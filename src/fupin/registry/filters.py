@@ -10,6 +10,7 @@ from fupin.core import codes
 from .models import Household, IncomeRecord, Member, WorkRecord
 from .selectors import in_area, search_households
 
+
 class AllYesNo(forms.NullBooleanSelect):
     """全部 / 是 / 否 (Django's own reads 未知 for the empty choice, which means "all" in a filter)."""
 

@@ -23,11 +23,19 @@ from fupin.core.history import describe
 from fupin.core.views import PermissionRequiredMixin, scoped_object_or_404
 
 from . import selectors, services
-from .exports import write_households_xlsx
 from .display import field_rows
+from .exports import write_households_xlsx
 from .filters import HouseholdFilter, filter_form_widgets
-from .forms import (HOUSEHOLD_SECTIONS, MEMBER_SECTIONS, HouseholdCancelForm, HouseholdForm, IncomeForm,
-                    MemberAddForm, MemberForm, MemberRemoveForm)
+from .forms import (
+    HOUSEHOLD_SECTIONS,
+    MEMBER_SECTIONS,
+    HouseholdCancelForm,
+    HouseholdForm,
+    IncomeForm,
+    MemberAddForm,
+    MemberForm,
+    MemberRemoveForm,
+)
 from .models import Household, IncomeRecord, Member
 
 
@@ -91,7 +99,7 @@ class HouseholdExportView(PermissionRequiredMixin, View):
                            unmasked=show_ids or show_contact, fields="household_list",
                            detail={"filters": request.GET.dict()})
         name = f"农户清单_{timezone.localtime():%Y%m%d_%H%M}.xlsx"
-        response = FileResponse(open(path, "rb"), as_attachment=True, filename=name)
+        response = FileResponse(open(path, "rb"), as_attachment=True, filename=name)  # noqa: SIM115 - closed by Django
         os.unlink(path)  # the open handle keeps the data readable until the response is sent
         return response
 

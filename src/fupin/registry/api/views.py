@@ -14,8 +14,14 @@ from fupin.core.errors import ValidationFailed
 from .. import services
 from ..filters import HouseholdFilter, IncomeFilter, MemberFilter, WorkRecordFilter
 from ..models import Household, IncomeRecord, Member, WorkRecord
-from .serializers import (HouseholdListSerializer, HouseholdSerializer, IncomeSerializer, MemberRemoveSerializer,
-                          MemberSerializer, WorkRecordSerializer)
+from .serializers import (
+    HouseholdListSerializer,
+    HouseholdSerializer,
+    IncomeSerializer,
+    MemberRemoveSerializer,
+    MemberSerializer,
+    WorkRecordSerializer,
+)
 
 
 class PiiLogMixin:
