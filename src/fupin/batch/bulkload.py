@@ -95,18 +95,57 @@ def _copy_postgres(cursor, table: str, df: pl.DataFrame, not_null_text: list[str
             copy.write(buf.getvalue())
 
 
-def load_frames(frames: list[tuple[type[models.Model], pl.DataFrame]]) -> dict[str, int]:
-    """Append each frame to its model's table, all in one transaction. Returns rows written per table."""
+def _pg_deferrable(cursor, tables: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """Secondary indexes (not backing a constraint) and foreign keys of ``tables``, as DDL to recreate them."""
+    cursor.execute(
+        """SELECT i.indexname, i.indexdef FROM pg_indexes i
+           WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)""", [tables])
+    indexes = list(cursor.fetchall())
+    cursor.execute(
+        """SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+           WHERE contype = 'f' AND conrelid = ANY(SELECT oid FROM pg_class WHERE relname = ANY(%s)
+                                                   AND relnamespace = current_schema()::regnamespace)""",
+        [tables])
+    return indexes, list(cursor.fetchall())
+
+
+def _sqlite_indexes(cursor, tables: list[str]) -> list[tuple[str, str]]:
+    marks = ",".join("?" * len(tables))
+    cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                   f"AND tbl_name IN ({marks})", tables)
+    return cursor.fetchall()
+
+
+def load_frames(frames: list[tuple[type[models.Model], pl.DataFrame]], *, rebuild_indexes: bool = False
+                ) -> dict[str, int]:
+    """Append each frame to its model's table, all in one transaction. Returns rows written per table.
+
+    ``rebuild_indexes`` (for loads that are large against what the tables hold, like a first import or the demo
+    county): secondary indexes and, on PostgreSQL, foreign keys are dropped inside the transaction and rebuilt
+    after the load. Building an index over the loaded data is several times faster than maintaining it row by
+    row, and the rebuild re-checks uniqueness and references, so a bad load still fails as a whole.
+    """
     counts = {}
+    tables = [m._meta.db_table for m, _ in frames]
     if connection.vendor == "postgresql":
         with transaction.atomic(), connection.cursor() as cursor:
             raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
+            indexes, fkeys = _pg_deferrable(cursor, tables) if rebuild_indexes else ([], [])
+            for table, name, _definition in fkeys:
+                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            for name, _ddl in indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
             for model, df in frames:
                 text_cols = [f.column for f in model._meta.concrete_fields
                              if isinstance(f, models.CharField | models.TextField | models.JSONField)
                              and not f.null and f.column in df.columns]
                 _copy_postgres(raw, model._meta.db_table, df, text_cols)
                 counts[model._meta.db_table] = df.height
+            for _name, ddl in indexes:
+                cursor.execute(ddl)
+            for table, name, definition in fkeys:
+                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
             for model, _df in frames:
                 _reset_sequence(cursor, model)
         return counts
@@ -120,9 +159,15 @@ def load_frames(frames: list[tuple[type[models.Model], pl.DataFrame]]) -> dict[s
         with adbc_sqlite.connect(str(connection.settings_dict["NAME"])) as conn:
             with conn.cursor() as cur:
                 cur.execute("PRAGMA foreign_keys=ON")
+                cur.execute("PRAGMA cache_size=-262144")  # 256 MB page cache for the index builds
+                indexes = _sqlite_indexes(cur, tables) if rebuild_indexes else []
+                for name, _sql in indexes:
+                    cur.execute(f'DROP INDEX "{name}"')
                 for model, df in frames:
                     cur.adbc_ingest(model._meta.db_table, _for_sqlite(df).to_arrow(), mode="append")
                     counts[model._meta.db_table] = df.height
+                for _name, sql in indexes:
+                    cur.execute(sql)
             conn.commit()
         return counts
     raise NotImplementedError(f"bulk load not supported on {connection.vendor}")

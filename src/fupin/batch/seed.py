@@ -522,6 +522,6 @@ def generate(*, persons: int = 100_000, townships: int = 10, villages: int = 120
         (Helper, model_frame(Helper, helpers, n_helpers)),
         (HelperAssignment, model_frame(HelperAssignment, assignments, len(assigned))),
     ]
-    load_frames(frames)
+    load_frames(frames, rebuild_indexes=True)
     return SeedResult(townships=len(t_codes), villages=len(v_codes), households=nh, persons=n, incomes=2 * nh,
                       helpers=n_helpers, seconds=time.perf_counter() - started)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -87,8 +89,6 @@ class HouseholdViewSet(PiiLogMixin, NoDeleteMixin, ScopedViewSetMixin, viewsets.
         """自然销户：body `{"reason": "1", "date": "2026-01-01", "version": N}`。"""
         household = self.get_object()
         self.require_perm("delete", household.village_id)
-        import datetime as dt
-
         try:
             date = dt.date.fromisoformat(str(request.data.get("date", "")))
         except ValueError:
