@@ -54,7 +54,7 @@ def demo_users_create(*, actor=None, password: str = DEMO_PASSWORD) -> list[tupl
         if created:
             user.set_password(password)
             if role == "sysadmin":
-                user.is_staff = True
+                user.is_staff = user.is_superuser = True  # the admin site checks Django's own permissions
             user.save()
         if not RoleAssignment.objects.filter(user=user, role_id=role, area=area).exists():
             role_assign(actor=actor, user=user, role_code=role, area=area, department=dept)
