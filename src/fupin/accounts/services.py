@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from fupin.core.changes import create_logged
+from fupin.core.changes import create_logged, update_logged
 from fupin.core.errors import ApplicationError
 
 from .models import Role, RoleAssignment, User
@@ -72,4 +72,5 @@ def _link_demo_helper(village) -> None:
         return
     helper = Helper.objects.filter(area=village, user__isnull=True).first()
     if helper:
-        Helper.objects.filter(pk=helper.pk).update(user=user)
+        update_logged(actor=None, instance=helper, changes={"user": user}, expected_version=helper.version,
+                      summary="演示：关联帮扶责任人账号")
