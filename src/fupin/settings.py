@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "fupin.accounts",
     "fupin.registry",
     "fupin.assistance",
+    "fupin.imports",
 ]
 
 MIDDLEWARE = [

@@ -9,9 +9,11 @@ All frames of one :func:`load_frames` call are written in one transaction: on er
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
+from decimal import Decimal
 
 import polars as pl
 from django.db import connection, models, transaction
@@ -30,8 +32,8 @@ def _default_for(field: models.Field, now_text: str):
         return json.dumps(default if default is not None else {})
     if field.has_default():
         value = field.get_default()
-        if isinstance(value, bool):
-            return value
+        if isinstance(value, Decimal):
+            return float(value)  # Arrow decimals do not reach SQLite through ADBC
         return value
     if field.null:
         return None
@@ -117,6 +119,195 @@ def _sqlite_indexes(cursor, tables: list[str]) -> list[tuple[str, str]]:
     return cursor.fetchall()
 
 
+class Writer:
+    """One all-or-nothing write transaction on either database, for frame-sized work.
+
+    PostgreSQL: Django's connection inside ``transaction.atomic()``; COPY in and out. SQLite: an ADBC connection
+    to the database file with ``BEGIN IMMEDIATE`` (Django's own connection is closed first; SQLite has one writer).
+    A process killed inside the block leaves nothing behind: PostgreSQL rolls the transaction back when the
+    connection drops and SQLite's journal undoes an uncommitted write on next open.
+
+    Reads through :meth:`query` see the transaction's own writes and return all-text frames.
+    """
+
+    def __init__(self, *, lock_models: tuple[type[models.Model], ...] = ()):
+        self.vendor = connection.vendor
+        self.lock_models = lock_models
+        self._stage_n = 0
+
+    def __enter__(self) -> Writer:
+        if self.vendor == "postgresql":
+            self._atomic = transaction.atomic()
+            self._atomic.__enter__()
+            self._cursor = connection.cursor()
+            self._raw = self._cursor.cursor
+            for model in self.lock_models:
+                self._raw.execute(f'LOCK TABLE "{model._meta.db_table}" IN SHARE ROW EXCLUSIVE MODE')
+        elif self.vendor == "sqlite":
+            import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+            if connection.in_atomic_block:
+                raise RuntimeError("Writer on SQLite must run outside transaction.atomic()")
+            connection.close()
+            self._conn = adbc_sqlite.connect(str(connection.settings_dict["NAME"]))
+            self._raw = self._conn.cursor()
+            self._raw.execute("PRAGMA busy_timeout=30000")
+            self._raw.execute("PRAGMA foreign_keys=ON")
+            self._raw.execute("PRAGMA cache_size=-262144")
+            # ADBC starts a deferred transaction itself; make it a write transaction now, so that the reads
+            # that plan the load and the load itself see the same data.
+            self._raw.execute("CREATE TABLE IF NOT EXISTS fupin_write_lock (id integer)")
+            self._raw.execute("DELETE FROM fupin_write_lock")
+        else:
+            raise NotImplementedError(f"bulk load not supported on {self.vendor}")
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.vendor == "postgresql":
+            self._cursor.close()
+            self._atomic.__exit__(exc_type, exc, tb)
+            return
+        try:
+            if exc_type is None:
+                self._conn.commit()
+            else:
+                self._conn.rollback()
+        finally:
+            self._raw.close()
+            self._conn.close()
+
+    # -- statements ---------------------------------------------------------------------------------------------
+    def execute(self, sql: str, params: list | tuple | None = None) -> int:
+        """Run a statement; ``%s`` placeholders on both databases. Returns the affected row count."""
+        if self.vendor == "sqlite":
+            sql = sql.replace("%s", "?")
+        self._raw.execute(sql, params or ())
+        return self._raw.rowcount
+
+    def query(self, sql: str) -> pl.DataFrame:
+        """A SELECT (no parameters) as an all-text frame."""
+        if self.vendor == "postgresql":
+            buf = io.BytesIO()
+            with self._raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
+                for data in copy:
+                    buf.write(data)
+            buf.seek(0)
+            if buf.getbuffer().nbytes == 0:
+                return pl.DataFrame()
+            return pl.read_csv(buf, infer_schema=False)
+        self._raw.execute(sql)
+        table = self._raw.fetch_arrow_table()
+        df = pl.from_arrow(table)
+        return df.with_columns([pl.col(c).cast(pl.Utf8) for c in df.columns if df.schema[c] != pl.Utf8])
+
+    def scalar(self, sql: str):
+        self._raw.execute(sql)
+        row = self._raw.fetchone()
+        return row[0] if row else None
+
+    # -- frames -------------------------------------------------------------------------------------------------
+    def insert(self, model: type[models.Model], df: pl.DataFrame) -> int:
+        """Append a frame made by :func:`model_frame` to the model's table."""
+        if not df.height:
+            return 0
+        return self._append(model._meta.db_table, df, model)
+
+    def _append(self, table: str, df: pl.DataFrame, model: type[models.Model] | None = None) -> int:
+        if self.vendor == "postgresql":
+            text_cols = [f.column for f in model._meta.concrete_fields
+                         if isinstance(f, models.CharField | models.TextField | models.JSONField)
+                         and not f.null and f.column in df.columns] if model else []
+            _copy_postgres(self._raw, table, df, text_cols)
+        else:
+            self._raw.adbc_ingest(table, _for_sqlite(df).to_arrow(), mode="append")
+        return df.height
+
+    def stage(self, df: pl.DataFrame, like: type[models.Model] | None = None) -> str:
+        """Copy a frame into a scratch table dropped at the end of the transaction; returns its name.
+
+        With ``like``, columns named after the model's columns take their types from the model's table (other
+        columns are text or integer)."""
+        self._stage_n += 1
+        name = f"fupin_stage_{self._stage_n}"
+        if self.vendor == "postgresql":
+            defs = []
+            types = _pg_column_types(self._raw, like._meta.db_table) if like else {}
+            for col, dtype in df.schema.items():
+                sqltype = types.get(col) or ("bigint" if dtype.is_integer() else "boolean" if dtype == pl.Boolean
+                                             else "date" if dtype == pl.Date else "text")
+                defs.append(f'"{col}" {sqltype}')
+            self._raw.execute(f'CREATE TEMP TABLE "{name}" ({", ".join(defs)}) ON COMMIT DROP')
+            _copy_postgres(self._raw, name, df, [])
+        else:
+            self._raw.execute(f'DROP TABLE IF EXISTS temp."{name}"')
+            self._raw.adbc_ingest(name, _for_sqlite(df).to_arrow(), mode="create", temporary=True)
+        return name
+
+    def update(self, model: type[models.Model], df: pl.DataFrame, *, version_check: bool = True,
+               bump_version: bool = True, stamps: dict | None = None) -> int:
+        """Set the frame's columns on the rows named by its ``id`` column.
+
+        With ``version_check`` the frame carries ``_version`` (the version the plan was made from) and a row
+        whose version moved meanwhile is not touched; the caller compares the returned count. ``stamps``:
+        extra column values for every row (updated_at, updated_by_id)."""
+        if not df.height:
+            return 0
+        table = model._meta.db_table
+        name = self.stage(df, like=model)
+        cols = [c for c in df.columns if c not in ("id", "_version")]
+        sets = [f'"{c}" = s."{c}"' for c in cols]
+        params: list = []
+        for col, value in (stamps or {}).items():
+            sets.append(f'"{col}" = %s')
+            params.append(value)
+        if bump_version:
+            sets.append('"version" = "version" + 1')
+        where = f'"{table}"."id" = s."id"'
+        if version_check:
+            where += f' AND "{table}"."version" = s."_version"'
+        return self.execute(f'UPDATE "{table}" SET {", ".join(sets)} FROM "{name}" AS s WHERE {where}', params)
+
+    @contextlib.contextmanager
+    def deferred_indexes(self, tables: list[str], *, enabled: bool = True):
+        """Drop secondary indexes (and PostgreSQL foreign keys) of ``tables`` for the block; rebuild them after.
+
+        Building an index over loaded data is several times faster than maintaining it row by row, and the
+        rebuild re-checks uniqueness and references, so a bad load still fails as a whole."""
+        if not enabled:
+            yield
+            return
+        if self.vendor == "postgresql":
+            indexes, fkeys = _pg_deferrable(self._raw, tables)
+            for table, name, _definition in fkeys:
+                self._raw.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        else:
+            indexes, fkeys = _sqlite_indexes(self._raw, tables), []
+        for name, _ddl in indexes:
+            self._raw.execute(f'DROP INDEX "{name}"')
+        yield
+        for _name, ddl in indexes:
+            self._raw.execute(ddl)
+        for table, name, definition in fkeys:
+            self._raw.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+
+    def next_id(self, model: type[models.Model]) -> int:
+        table, pk = model._meta.db_table, model._meta.pk.column
+        return int(self.scalar(f'SELECT COALESCE(MAX("{pk}"), 0) + 1 FROM "{table}"'))
+
+    def finish(self, models_: list[type[models.Model]]) -> None:
+        """Move PostgreSQL sequences past the ids the load assigned."""
+        if self.vendor == "postgresql":
+            for model in models_:
+                _reset_sequence(self._raw, model)
+
+
+def _pg_column_types(cursor, table: str) -> dict[str, str]:
+    cursor.execute(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+        "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped", [f'"{table}"'])
+    return dict(cursor.fetchall())
+
+
 def load_frames(frames: list[tuple[type[models.Model], pl.DataFrame]], *, rebuild_indexes: bool = False
                 ) -> dict[str, int]:
     """Append each frame to its model's table, all in one transaction. Returns rows written per table.
@@ -128,49 +319,12 @@ def load_frames(frames: list[tuple[type[models.Model], pl.DataFrame]], *, rebuil
     """
     counts = {}
     tables = [m._meta.db_table for m, _ in frames]
-    if connection.vendor == "postgresql":
-        with transaction.atomic(), connection.cursor() as cursor:
-            raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
-            indexes, fkeys = _pg_deferrable(cursor, tables) if rebuild_indexes else ([], [])
-            for table, name, _definition in fkeys:
-                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-            for name, _ddl in indexes:
-                cursor.execute(f'DROP INDEX "{name}"')
+    with Writer() as w:
+        with w.deferred_indexes(tables, enabled=rebuild_indexes):
             for model, df in frames:
-                text_cols = [f.column for f in model._meta.concrete_fields
-                             if isinstance(f, models.CharField | models.TextField | models.JSONField)
-                             and not f.null and f.column in df.columns]
-                _copy_postgres(raw, model._meta.db_table, df, text_cols)
-                counts[model._meta.db_table] = df.height
-            for _name, ddl in indexes:
-                cursor.execute(ddl)
-            for table, name, definition in fkeys:
-                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-            for model, _df in frames:
-                _reset_sequence(cursor, model)
-        return counts
-    if connection.vendor == "sqlite":
-        import adbc_driver_sqlite.dbapi as adbc_sqlite
-
-        # ADBC opens its own connection to the file; Django's must not hold a write transaction meanwhile.
-        if connection.in_atomic_block:
-            raise RuntimeError("load_frames on SQLite must run outside transaction.atomic()")
-        connection.close()
-        with adbc_sqlite.connect(str(connection.settings_dict["NAME"])) as conn:
-            with conn.cursor() as cur:
-                cur.execute("PRAGMA foreign_keys=ON")
-                cur.execute("PRAGMA cache_size=-262144")  # 256 MB page cache for the index builds
-                indexes = _sqlite_indexes(cur, tables) if rebuild_indexes else []
-                for name, _sql in indexes:
-                    cur.execute(f'DROP INDEX "{name}"')
-                for model, df in frames:
-                    cur.adbc_ingest(model._meta.db_table, _for_sqlite(df).to_arrow(), mode="append")
-                    counts[model._meta.db_table] = df.height
-                for _name, sql in indexes:
-                    cur.execute(sql)
-            conn.commit()
-        return counts
-    raise NotImplementedError(f"bulk load not supported on {connection.vendor}")
+                counts[model._meta.db_table] = w.insert(model, df)
+        w.finish([m for m, _ in frames])
+    return counts
 
 
 def _reset_sequence(cursor, model: type[models.Model]) -> None:

@@ -338,13 +338,15 @@ def generate(*, persons: int = 100_000, townships: int = 10, villages: int = 120
     wage_share = np.where(hh_no_labour, rng.uniform(0.45, 0.8, nh), 0.02)
     transfer_share = np.where(hh_no_labour, rng.uniform(0.08, 0.3, nh), 0.85)
     prop_share = rng.uniform(0, 0.04, nh)
+    scale = np.maximum(wage_share + transfer_share + prop_share, 1.0)  # shares never add up to more than all
+    wage_share, transfer_share, prop_share = wage_share / scale, transfer_share / scale, prop_share / scale
     oper_share = np.clip(1 - wage_share - transfer_share - prop_share, 0, 1)
     expenses = net * oper_share * rng.uniform(0.15, 0.4, nh)
     gross = net + expenses
     wage = np.round(gross * wage_share, 0)
     prop = np.round(gross * prop_share, 0)
     transfer = np.round(gross * transfer_share, 0)
-    oper = np.round(gross - wage - prop - transfer, 0)
+    oper = np.maximum(np.round(gross - wage - prop - transfer, 0), 0)  # gross 生产经营性收入 is never negative
     expenses = np.round(expenses, 0)
     med_oop = np.round(np.where(rng.random(nh) < 0.3, rng.gamma(1.5, 2500, nh), 0), 0)
 

@@ -1,0 +1,139 @@
+"""Reading CSV and XLSX files into all-text Polars frames, finding the header row.
+
+Exports of the national system carry one or two title rows (and sometimes a blank one) above the header; the
+header is the row among the first :data:`HEADER_SCAN_ROWS` that names the most known columns. Every cell is read
+as text so that nothing is lost before the parsers of :mod:`fupin.batch.cells` look at it (ID numbers stay exact;
+Excel dates arrive as ``YYYY-MM-DD 00:00:00``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from fupin.core.errors import ApplicationError
+
+HEADER_SCAN_ROWS = 15
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+CSV_SUFFIXES = (".csv", ".txt")
+
+
+@dataclass
+class Table:
+    frame: pl.DataFrame  # columns named by the header cells (deduplicated), all Utf8
+    header_row: int  # 1-based row number of the header in the file
+    headers: list[str] = field(default_factory=list)
+    sheet: str = ""
+    encoding: str = ""
+
+    def file_row(self, index: int) -> int:
+        """1-based row number in the file of data row ``index`` (0-based)."""
+        return self.header_row + 1 + index
+
+
+def _dedupe(names: Iterable[str | None]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, raw in enumerate(names):
+        name = (raw or "").strip() or f"第{i + 1}列"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}#{seen[name]}"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+def _pick_header(rows: list[list[str | None]], score: Callable[[list[str]], int]) -> int:
+    best, best_score = -1, 0
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        s = score([c or "" for c in row])
+        if s > best_score:
+            best, best_score = i, s
+    if best < 0:
+        raise ApplicationError(f"在文件前{HEADER_SCAN_ROWS}行中没有找到表头（没有一行包含可识别的列名，如“户编号”“姓名”“证件号码”）",
+                               code="no_header")
+    return best
+
+
+def decode_csv(data: bytes) -> tuple[str, str]:
+    """UTF-8 (with or without BOM) or GBK/GB18030, as Excel and WPS save them."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "UTF-8（带BOM）"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "GBK"
+    except UnicodeDecodeError:
+        raise ApplicationError("无法识别文件编码：请另存为UTF-8或GBK编码的CSV文件", code="encoding") from None
+
+
+def read_csv(path: Path, score: Callable[[list[str]], int]) -> Table:
+    text, encoding = decode_csv(Path(path).read_bytes())
+    head = list(csv.reader(io.StringIO("\n".join(text.splitlines()[:HEADER_SCAN_ROWS]))))
+    h = _pick_header(head, score)
+    # Skip the title rows by line; what remains is a plain CSV whose first line is the header.
+    lines_before = 0
+    pos = 0
+    while lines_before < h:
+        pos = text.index("\n", pos) + 1
+        lines_before += 1
+    body = text[pos:].encode("utf-8")
+    del text
+    try:
+        frame = pl.read_csv(io.BytesIO(body), infer_schema=False, has_header=False, truncate_ragged_lines=True,
+                            quote_char='"')
+    except pl.exceptions.ComputeError as exc:
+        raise ApplicationError(f"CSV文件格式有误，无法读取：{exc}", code="csv") from None
+    headers = _dedupe(frame.row(0))
+    frame = frame.slice(1).rename(dict(zip(frame.columns, headers, strict=True)))
+    return Table(frame=frame, header_row=h + 1, headers=headers, encoding=encoding)
+
+
+def read_xlsx(path: Path, score: Callable[[list[str]], int], *, sheet: str | int | None = None) -> Table:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except Exception as exc:  # calamine reports broken zips and XML as various errors
+        raise ApplicationError(f"无法读取Excel文件（{exc}）。请确认文件为.xlsx格式且未损坏", code="xlsx") from None
+    sheets = reader.sheet_names
+    if sheet is None:
+        # The first sheet whose top rows look like a header: templates carry an explanation sheet too.
+        candidates = []
+        for name in sheets:
+            top = reader.load_sheet(name, header_row=None, n_rows=HEADER_SCAN_ROWS, dtypes="string").to_polars()
+            rows = [list(r) for r in top.iter_rows()]
+            best = max((score([c or "" for c in r]) for r in rows), default=0)
+            candidates.append((best, name))
+        best_score, sheet = max(candidates, key=lambda c: c[0]) if candidates else (0, None)
+        if not best_score:
+            raise ApplicationError("Excel文件中没有找到包含可识别表头的工作表", code="no_header")
+    top = reader.load_sheet(sheet, header_row=None, n_rows=HEADER_SCAN_ROWS, dtypes="string").to_polars()
+    h = _pick_header([list(r) for r in top.iter_rows()], score)
+    headers = _dedupe(top.row(h))
+    frame = reader.load_sheet(sheet, header_row=None, skip_rows=h + 1, dtypes="string").to_polars()
+    if frame.width < len(headers):
+        frame = frame.with_columns([pl.lit(None, pl.Utf8).alias(f"__pad{i}") for i in range(len(headers) - frame.width)])
+    frame = frame.select(frame.columns[:len(headers)])
+    frame = frame.rename(dict(zip(frame.columns, headers, strict=True)))
+    return Table(frame=frame, header_row=h + 1, headers=headers, sheet=str(sheet))
+
+
+def read_table(path: Path, score: Callable[[list[str]], int]) -> Table:
+    suffix = Path(path).suffix.lower()
+    if suffix in XLSX_SUFFIXES:
+        return read_xlsx(path, score)
+    if suffix in CSV_SUFFIXES:
+        return read_csv(path, score)
+    if suffix == ".xls":
+        raise ApplicationError("不支持旧版Excel（.xls）文件：请在Excel或WPS中另存为.xlsx后再导入", code="format")
+    raise ApplicationError(f"不支持的文件类型“{suffix}”：请上传.xlsx或.csv文件", code="format")

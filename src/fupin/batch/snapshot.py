@@ -1,0 +1,42 @@
+"""Read-only snapshots of tables as Polars frames, pulled with ADBC (the batch engine's input).
+
+A separate ADBC connection reads what is committed; every column is cast to text in SQL so that SQLite's
+per-value types cannot confuse Arrow's column types, and the caller decides how to read each column.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from django.db import connection
+
+
+def _postgres_uri() -> str:
+    s = connection.settings_dict
+    user = s.get("USER") or "postgres"
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    host = s.get("HOST") or "localhost"
+    port = f":{s['PORT']}" if s.get("PORT") else ""
+    return f"postgresql://{user}{password}@{host}{port}/{s['NAME']}"
+
+
+def read_sql(sql: str, params: tuple = ()) -> pl.DataFrame:
+    """Run a SELECT (``%s`` placeholders) and return its rows as a frame."""
+    if connection.vendor == "postgresql":
+        import adbc_driver_postgresql.dbapi as adbc_pg
+
+        with adbc_pg.connect(_postgres_uri()) as conn, conn.cursor() as cur:
+            cur.execute(_numbered(sql), params or None)
+            return pl.from_arrow(cur.fetch_arrow_table())
+    if connection.vendor == "sqlite":
+        import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+        with adbc_sqlite.connect(str(connection.settings_dict["NAME"])) as conn, conn.cursor() as cur:
+            cur.execute(sql.replace("%s", "?"), params or None)
+            return pl.from_arrow(cur.fetch_arrow_table())
+    raise NotImplementedError(connection.vendor)
+
+
+def _numbered(sql: str) -> str:
+    """``%s`` → ``$1, $2 …`` for the PostgreSQL driver."""
+    parts = sql.split("%s")
+    return "".join(p + (f"${i + 1}" if i < len(parts) - 1 else "") for i, p in enumerate(parts))

@@ -1,0 +1,555 @@
+"""Plan and load an import: match the file against the registry, then write only what differs.
+
+Households are matched by 户编号, members by ID number (members without one by name and birth date within their
+household), income records by household and year. Values are compared in a canonical text form, so a re-import of
+an unchanged file changes nothing and logs nothing. The whole load (inserts, version-checked updates, summaries
+and change log) is one :class:`~fupin.batch.bulkload.Writer` transaction: it completes or leaves nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from fupin.batch.bulkload import Writer, model_frame
+from fupin.core.errors import ApplicationError, ConcurrentEditError
+from fupin.core.models import ObjectChange
+from fupin.registry.models import Household, IncomeRecord, Member
+
+from .layouts import HOUSEHOLD_EXTRA, column_id, person_columns
+from .validate import ERROR, HH, ROW, ParsedFile, extra_json
+
+INCOME_PARTS = ("wage", "operating", "property", "transfer")
+SUMMARY = ("head_name", "head_id_number", "size", "income_year", "per_capita_income")
+Progress = Callable[[str, int], None]
+
+
+def _kinds() -> dict[str, str]:
+    return {column_id(c): c.kind for c in person_columns()}
+
+
+def canon(expr: pl.Expr, kind: str, *, from_db: bool) -> pl.Expr:
+    """A text form that is equal for equal values read from the file (typed) or the database (text)."""
+    if kind == "bool":
+        if from_db:
+            e = expr.replace_strict({"true": "1", "t": "1", "1": "1", "false": "0", "f": "0", "0": "0"},
+                                    default=None, return_dtype=pl.Utf8)
+        else:
+            e = expr.cast(pl.Int8).cast(pl.Utf8)
+    elif kind == "decimal":
+        e = expr.cast(pl.Float64, strict=False).round(2).cast(pl.Utf8)
+    elif kind in ("int", "year"):
+        e = expr.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False).cast(pl.Utf8)
+    elif kind in ("date", "month"):
+        e = expr.cast(pl.Utf8).str.slice(0, 10)
+    elif kind == "json":
+        e = expr.map_elements(_canon_json, return_dtype=pl.Utf8)
+    else:
+        e = expr.cast(pl.Utf8)
+    return e.fill_null("")
+
+
+def _canon_json(value: str | None) -> str:
+    if not value:
+        return "{}"
+    data = json.loads(value)
+    return json.dumps({k: v for k, v in sorted(data.items()) if v not in (None, "")}, ensure_ascii=False)
+
+
+@dataclass
+class Plan:
+    households_new: pl.DataFrame
+    households_changed: pl.DataFrame  # id, _version + columns; _before/_after dicts built later
+    household_summaries: pl.DataFrame  # id + summary columns, for households whose summary moves
+    members_new: pl.DataFrame
+    members_changed: pl.DataFrame
+    incomes_new: pl.DataFrame
+    incomes_changed: pl.DataFrame
+    h_fields: list[str]
+    m_fields: list[str]
+    i_fields: list[str]
+    changes: dict[str, list[tuple[int, dict, dict]]]  # model -> [(id, before, after)] of changed fields
+    counts: dict[str, int]
+    missing_households: pl.DataFrame
+    missing_members: pl.DataFrame
+    problems: pl.DataFrame  # problems found against the database (added to the file's problems)
+    skipped_households: int = 0
+    accepted_rows: int = 0
+    kinds: dict[str, str] = field(default_factory=dict)
+
+    def report(self) -> dict:
+        return {**self.counts, "missing_households": self.missing_households.height,
+                "missing_members": self.missing_members.height, "skipped_households": self.skipped_households}
+
+
+def _select_fields(parsed: ParsedFile, target: str) -> list[str]:
+    return sorted(cid.split(".", 1)[1] for cid in parsed.present if cid.startswith(target + "."))
+
+
+def _db_select(model, fields: list[str], alias: str) -> str:
+    cols = []
+    for name in fields:
+        f = model._meta.get_field(name)
+        cols.append(f'CAST({alias}."{f.column}" AS TEXT) AS "{name}"')
+    return ", ".join(cols)
+
+
+def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_bad_rows: bool) -> Plan:
+    kinds = _kinds()
+    rows = parsed.rows
+    problems = parsed.problems
+    error_rows = problems.filter(pl.col("severity") == ERROR).select(ROW).unique()
+    # A household is loaded whole or not at all.
+    bad_households = rows.join(error_rows, on=ROW, how="semi").select(HH).drop_nulls().unique()
+    h_fields = [f for f in _select_fields(parsed, "household") if f != "number"]
+    m_fields = _select_fields(parsed, "member")
+    i_fields = [f for f in _select_fields(parsed, "income") if f != "year"]
+    has_extra = any(cid.startswith(HOUSEHOLD_EXTRA + ".") for cid in parsed.present)
+
+    good = rows.filter(pl.col(HH).is_not_null()).join(bad_households, on=HH, how="anti")
+    good = good.join(error_rows, on=ROW, how="anti")
+    hh_first = good.group_by(HH, maintain_order=True).first()
+    hh_new_cols = [pl.col(HH).alias("number"), pl.col("_village").alias("village_id")]
+    hh_new_cols += [pl.col(f"household.{f}").alias(f) for f in h_fields]
+    if has_extra:
+        hh_new_cols.append(extra_json(hh_first, parsed.present).alias("extra"))
+    file_h = hh_first.select(hh_new_cols)
+
+    # --- households in the database with these numbers -------------------------------------------------------
+    numbers = w.stage(file_h.select("number"))
+    select = _db_select(Household, h_fields, "h")
+    db_h = w.query(
+        f'SELECT CAST(h.id AS TEXT) AS id, h.number, h.village_id, CAST(h.version AS TEXT) AS version'
+        f'{", " + select if select else ""}, CAST(h.extra AS TEXT) AS extra, h.head_name, h.head_id_number, '
+        f'CAST(h.size AS TEXT) AS size, CAST(h.income_year AS TEXT) AS income_year, '
+        f'CAST(h.per_capita_income AS TEXT) AS per_capita_income '
+        f'FROM registry_household h JOIN "{numbers}" s ON h.number = s.number')
+    if not db_h.height:
+        db_h = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "number", "village_id", "version", *h_fields, "extra",
+                                                         *SUMMARY]})
+    db_problems = []
+    out_of_scope = db_h.filter(~pl.col("village_id").is_in(list(scope_villages)))
+    if out_of_scope.height:
+        bad = good.join(out_of_scope.select(pl.col("number").alias(HH)), on=HH, how="semi")
+        db_problems.append(bad.select(ROW, pl.lit("户编号").alias("column"),
+                                      pl.format("户编号{}已登记在您管辖范围以外的村，不能导入", pl.col(HH)).alias("message")))
+        good = good.join(bad.select(HH), on=HH, how="anti")
+        file_h = file_h.join(bad.select(pl.col(HH).alias("number")).unique(), on="number", how="anti")
+
+    # --- members -------------------------------------------------------------------------------------------------
+    ids = w.stage(good.filter(pl.col("member.id_number") != "").select(pl.col("member.id_number").alias("n")))
+    m_select = _db_select(Member, [f for f in m_fields if f not in ("id_number", "name", "birth_date")], "m")
+    m_cols = (f'CAST(m.id AS TEXT) AS id, CAST(m.household_id AS TEXT) AS household_id, m.id_number, m.name, '
+              f'CAST(m.birth_date AS TEXT) AS birth_date, CAST(m.is_active AS TEXT) AS is_active, '
+              f'CAST(m.version AS TEXT) AS version{", " + m_select if m_select else ""}, h.number AS hh_number')
+    db_m = w.query(
+        f'SELECT {m_cols} FROM registry_member m JOIN registry_household h ON h.id = m.household_id '
+        f'JOIN "{numbers}" s ON h.number = s.number '
+        f'UNION SELECT {m_cols} FROM registry_member m JOIN registry_household h ON h.id = m.household_id '
+        f'JOIN "{ids}" i ON m.id_number = i.n')
+    if not db_m.height:
+        db_m = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "household_id", "id_number", "name", "birth_date",
+                                                         "is_active", "version", *m_fields, "hh_number"]})
+    db_m = db_m.with_columns(canon(pl.col("is_active"), "bool", from_db=True).alias("is_active"))
+
+    # Active ID numbers registered in another household (not this file's household for the person).
+    active_elsewhere = db_m.filter((pl.col("is_active") == "1") & (pl.col("id_number") != "")).select(
+        pl.col("id_number").alias("member.id_number"), pl.col("hh_number").alias("_db_hh"))
+    clash = good.join(active_elsewhere, on="member.id_number", how="inner").filter(pl.col("_db_hh") != pl.col(HH))
+    if clash.height:
+        db_problems.append(clash.select(ROW, pl.lit("证件号码").alias("column"), pl.format(
+            "证件号码已在户{}中登记为在户成员；成员换户请先在原户办理成员减少", pl.col("_db_hh")).alias("message")))
+        clash_hh = clash.select(HH).unique()
+        good = good.join(clash_hh, on=HH, how="anti")
+        file_h = file_h.join(clash_hh.rename({HH: "number"}), on="number", how="anti")
+
+    if db_problems:
+        extra = pl.concat([p.with_columns(pl.lit(ERROR).alias("severity")) for p in db_problems])
+        problems_db = extra.select(pl.col(ROW).cast(pl.Int64), "column", "message", "severity")
+    else:
+        problems_db = pl.DataFrame(schema={ROW: pl.Int64, "column": pl.Utf8, "message": pl.Utf8, "severity": pl.Utf8})
+
+    # --- household diff --------------------------------------------------------------------------------------
+    joined = file_h.join(db_h.rename({c: f"db.{c}" for c in db_h.columns if c != "number"}), on="number", how="left")
+    hh_new = joined.filter(pl.col("db.id").is_null()).select(file_h.columns)
+    existing = joined.filter(pl.col("db.id").is_not_null())
+    compare = ["village_id", *h_fields] + (["extra"] if has_extra else [])
+    kind_of = {f: kinds.get(f"household.{f}", "text") for f in h_fields}
+    kind_of["village_id"] = "text"
+    kind_of["extra"] = "json"
+    diff_exprs = [
+        (canon(pl.col(f), kind_of[f], from_db=False) != canon(pl.col(f"db.{f}"), kind_of[f], from_db=True))
+        .alias(f"~{f}") for f in compare]
+    existing = existing.with_columns(diff_exprs)
+    h_changed = existing.filter(pl.any_horizontal([pl.col(f"~{f}") for f in compare])) if compare else existing.clear()
+
+    # --- member matching and diff ----------------------------------------------------------------------------
+    file_m = good.select(
+        ROW, pl.col(HH).alias("hh_number"),
+        *[pl.col(f"member.{f}").alias(f) for f in m_fields])
+    db_active_by_id = db_m.filter(pl.col("id_number") != "").sort("is_active", descending=True).unique(
+        subset=["id_number", "hh_number"], keep="first")
+    m_by_id = file_m.filter(pl.col("id_number") != "").join(
+        db_active_by_id.rename({c: f"db.{c}" for c in db_m.columns if c not in ("id_number", "hh_number")}),
+        on=["id_number", "hh_number"], how="left").with_columns(pl.col("id_number").alias("db.id_number"))
+    no_id = file_m.filter(pl.col("id_number") == "").with_columns(pl.col("birth_date").cast(pl.Utf8).alias("_b"))
+    db_no_id = db_m.filter(pl.col("id_number") == "").rename(
+        {c: f"db.{c}" for c in db_m.columns if c not in ("hh_number",)}).with_columns(
+        pl.col("db.name").alias("name"), pl.col("db.birth_date").alias("_b"))
+    m_no_id = no_id.join(db_no_id, on=["hh_number", "name", "_b"], how="left").drop("_b")
+    m_all = pl.concat([m_by_id, m_no_id], how="diagonal_relaxed")
+    m_new = m_all.filter(pl.col("db.id").is_null()).select(file_m.columns)
+    m_existing = m_all.filter(pl.col("db.id").is_not_null())
+    m_kind = {f: kinds.get(f"member.{f}", "text") for f in m_fields}
+    m_compare = list(m_fields) + ["is_active"]
+    m_existing = m_existing.with_columns(pl.lit(True).alias("is_active"))
+    m_kind["is_active"] = "bool"
+    m_existing = m_existing.with_columns([
+        (canon(pl.col(f), m_kind[f], from_db=False) != canon(pl.col(f"db.{f}"), m_kind[f], from_db=True))
+        .alias(f"~{f}") for f in m_compare])
+    m_changed = m_existing.filter(pl.any_horizontal([pl.col(f"~{f}") for f in m_compare]))
+
+    # Active members of the file's households that the file does not list: reported, not removed.
+    matched_ids = m_existing.select(pl.col("db.id").alias("id"))
+    in_file_h = existing.select(pl.col("number").alias("hh_number"))
+    missing_m = db_m.filter(pl.col("is_active") == "1").join(in_file_h, on="hh_number", how="semi").join(
+        matched_ids, on="id", how="anti")
+
+    # --- incomes -------------------------------------------------------------------------------------------------
+    inc_new = inc_changed = pl.DataFrame()
+    if i_fields:
+        sizes = good.group_by(HH).agg(pl.len().alias("household_size"))
+        inc = hh_first.join(file_h.select(pl.col("number").alias(HH)), on=HH, how="semi").select(
+            pl.col(HH).alias("hh_number"), pl.col("income.year").alias("year"),
+            *[pl.col(f"income.{f}").alias(f) for f in i_fields]).join(
+            sizes.rename({HH: "hh_number"}), on="hh_number").filter(
+            pl.any_horizontal([pl.col(f).is_not_null() for f in i_fields]) & pl.col("year").is_not_null())
+        money = [f for f in i_fields if f in INCOME_PARTS or f in ("production_expenses", "medical_out_of_pocket")]
+        inc = inc.with_columns([pl.col(f).fill_null(0.0) for f in money])
+        total = pl.sum_horizontal([pl.col(f) for f in INCOME_PARTS if f in i_fields] or [pl.lit(0.0)])
+        expenses = pl.col("production_expenses") if "production_expenses" in i_fields else pl.lit(0.0)
+        inc = inc.with_columns((total - expenses).round(2).alias("net_income"))
+        inc = inc.with_columns((pl.col("net_income") / pl.col("household_size")).round(2).alias("per_capita_income"))
+        i_all = [*i_fields, "household_size", "net_income", "per_capita_income"]
+        years = sorted({int(y) for y in inc["year"].drop_nulls().to_list()}) or [0]
+        db_i = w.query(
+            f'SELECT CAST(i.id AS TEXT) AS id, CAST(i.version AS TEXT) AS version, h.number AS hh_number, '
+            f'CAST(i.year AS TEXT) AS year, {_db_select(IncomeRecord, i_all, "i")} FROM registry_incomerecord i '
+            f'JOIN registry_household h ON h.id = i.household_id JOIN "{numbers}" s ON h.number = s.number '
+            f'WHERE i.year IN ({", ".join(str(y) for y in years)})')
+        if not db_i.height:
+            db_i = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "version", "hh_number", "year", *i_all]})
+        db_i = db_i.with_columns(pl.col("year").cast(pl.Int64))
+        ij = inc.join(db_i.rename({c: f"db.{c}" for c in db_i.columns if c not in ("hh_number", "year")}),
+                      on=["hh_number", "year"], how="left")
+        inc_new = ij.filter(pl.col("db.id").is_null()).select(inc.columns)
+        i_kind = {f: "int" if f == "household_size" else "decimal" for f in i_all}
+        ie = ij.filter(pl.col("db.id").is_not_null()).with_columns([
+            (canon(pl.col(f), i_kind[f], from_db=False) != canon(pl.col(f"db.{f}"), i_kind[f], from_db=True))
+            .alias(f"~{f}") for f in i_all])
+        inc_changed = ie.filter(pl.any_horizontal([pl.col(f"~{f}") for f in i_all]))
+        i_fields = i_all
+        income_summary = inc.select("hh_number", pl.col("year").alias("s_year"),
+                                    pl.col("per_capita_income").alias("s_pci"))
+    else:
+        income_summary = None
+
+    # --- household summaries (head, size, income) ----------------------------------------------------------
+    heads = good.filter(pl.col("member.relationship") == "01").select(
+        pl.col(HH).alias("number"), pl.col("member.name").alias("head_name"),
+        pl.col("member.id_number").alias("head_id_number"))
+    counts_file = good.group_by(HH).agg(pl.len().alias("n_file")).rename({HH: "number"})
+    counts_missing = missing_m.group_by("hh_number").agg(pl.len().alias("n_missing")).rename({"hh_number": "number"})
+    summary = file_h.select("number").join(heads, on="number", how="left").join(counts_file, on="number", how="left") \
+        .join(counts_missing, on="number", how="left").with_columns(
+        (pl.col("n_file").fill_null(0) + pl.col("n_missing").fill_null(0)).alias("size")).drop("n_file", "n_missing")
+    summary = summary.join(db_h.select("number", pl.col("income_year").alias("db_iy"),
+                                       pl.col("per_capita_income").alias("db_pci")), on="number", how="left")
+    if income_summary is not None:
+        summary = summary.join(income_summary.rename({"hh_number": "number"}), on="number", how="left")
+        db_iy = pl.col("db_iy").cast(pl.Int64, strict=False)
+        newer = pl.col("s_year").is_not_null() & (db_iy.is_null() | (pl.col("s_year") >= db_iy))
+        summary = summary.with_columns(
+            pl.when(newer).then(pl.col("s_year")).otherwise(db_iy).alias("income_year"),
+            pl.when(newer).then(pl.col("s_pci")).otherwise(pl.col("db_pci").cast(pl.Float64)).alias(
+                "per_capita_income"))
+    else:
+        summary = summary.with_columns(pl.col("db_iy").cast(pl.Int64, strict=False).alias("income_year"),
+                                       pl.col("db_pci").cast(pl.Float64).alias("per_capita_income"))
+    summary = summary.select("number", *SUMMARY)
+    hh_new = hh_new.join(summary, on="number", how="left")
+    s_kind = {"head_name": "text", "head_id_number": "text", "size": "int", "income_year": "int",
+              "per_capita_income": "decimal"}
+    s_join = summary.join(db_h.select("number", "id", *[pl.col(c).alias(f"db.{c}") for c in SUMMARY]),
+                          on="number", how="inner")
+    s_changed = s_join.filter(pl.any_horizontal([
+        canon(pl.col(c), s_kind[c], from_db=False) != canon(pl.col(f"db.{c}"), s_kind[c], from_db=True)
+        for c in SUMMARY])).select(pl.col("id").cast(pl.Int64), *SUMMARY)
+
+    missing_h = _missing_households(w, file_h, rows)
+
+    counts = {
+        "households_new": hh_new.height, "households_changed": h_changed.height,
+        "households_unchanged": existing.height - h_changed.height,
+        "persons_new": m_new.height, "persons_changed": m_changed.height,
+        "persons_unchanged": m_existing.height - m_changed.height,
+        "incomes_new": inc_new.height, "incomes_changed": inc_changed.height,
+    }
+    return Plan(
+        households_new=hh_new, households_changed=h_changed, household_summaries=s_changed,
+        members_new=m_new, members_changed=m_changed, incomes_new=inc_new, incomes_changed=inc_changed,
+        h_fields=compare, m_fields=m_compare, i_fields=i_fields, changes={}, counts=counts,
+        missing_households=missing_h, missing_members=missing_m.select("hh_number", "name", "id_number"),
+        problems=problems_db, skipped_households=bad_households.height, accepted_rows=good.height, kinds=kinds)
+
+
+def _missing_households(w: Writer, file_h: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """Active households of the file's villages that the file does not list (reported, never deleted)."""
+    villages = rows["_village"].drop_nulls().unique().to_list()
+    if not villages:
+        return pl.DataFrame(schema={"number": pl.Utf8, "village_id": pl.Utf8, "head_name": pl.Utf8})
+    stage = w.stage(pl.DataFrame({"code": villages}))
+    db = w.query(f'SELECT h.number, h.village_id, h.head_name FROM registry_household h JOIN "{stage}" v '
+                 f"ON h.village_id = v.code WHERE h.is_active = {'true' if w.vendor == 'postgresql' else '1'}")
+    if not db.height:
+        return pl.DataFrame(schema={"number": pl.Utf8, "village_id": pl.Utf8, "head_name": pl.Utf8})
+    return db.join(file_h.select("number"), on="number", how="anti").sort("number")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+def _json_value(value, kind: str):
+    if value is None:
+        return "" if kind in ("text", "code", "id", "phone", "multicode") else None
+    if kind == "multicode":
+        return [c for c in str(value).split(",") if c]
+    if kind == "bool":
+        return value in (True, "1", "true", "t")
+    if kind == "decimal":
+        return f"{float(value):.2f}"
+    if kind in ("int", "year"):
+        return int(float(value))
+    if kind in ("date", "month"):
+        return str(value)[:10]
+    if kind == "json":
+        return json.loads(value) if isinstance(value, str) and value else (value or {})
+    return value
+
+
+def _changes(frame: pl.DataFrame, fields: list[str], kind_of: dict[str, str]) -> list[tuple[int, dict, dict]]:
+    """(id, before, after) with only the changed fields, for the change log."""
+    out = []
+    for row in frame.select(["db.id", *fields, *[f"db.{f}" for f in fields], *[f"~{f}" for f in fields]]).iter_rows(
+            named=True):
+        before, after = {}, {}
+        for f in fields:
+            if row[f"~{f}"]:
+                key = f
+                before[key] = _json_value(row[f"db.{f}"], kind_of.get(f, "text"))
+                after[key] = _json_value(row[f], kind_of.get(f, "text"))
+        out.append((int(row["db.id"]), before, after))
+    return out
+
+
+def _typed(df: pl.DataFrame, model, fields: list[str]) -> dict[str, pl.Series]:
+    out = {}
+    for name in fields:
+        f = model._meta.get_field(name)
+        s = df[name]
+        if f.get_internal_type() == "JSONField":
+            s = s.fill_null("{}")
+        elif s.dtype == pl.Null:
+            s = s.cast(pl.Utf8)
+        if s.dtype == pl.Utf8 and not f.null and f.get_internal_type() in ("CharField", "TextField"):
+            s = s.fill_null("")
+        out[f.attname] = s
+    return out
+
+
+@dataclass
+class LoadResult:
+    counts: dict
+    logged: int
+    seconds: float
+
+
+def apply_plan(w: Writer, plan: Plan, *, actor, job_id: uuid.UUID | None, progress: Progress | None = None,
+               rebuild_indexes: bool | None = None) -> LoadResult:
+    """Write the plan inside the writer's transaction."""
+    import time
+
+    t0 = time.monotonic()
+    now = timezone.now()
+    user_id = getattr(actor, "pk", None)
+    step = progress or (lambda _msg, _pct: None)
+    kinds = plan.kinds
+    h_kind = {f: kinds.get(f"household.{f}", "text") for f in plan.h_fields}
+    h_kind.update(village_id="text", extra="json")
+    m_kind = {f: kinds.get(f"member.{f}", "text") for f in plan.m_fields}
+    m_kind["is_active"] = "bool"
+    i_kind = {f: "int" if f == "household_size" else "decimal" for f in plan.i_fields}
+    stamps = {"created_at": now, "updated_at": now, "created_by_id": user_id, "updated_by_id": user_id}
+
+    # Ids for new rows, taken under the lock.
+    h_next = w.next_id(Household)
+    hh_new = plan.households_new.with_columns(pl.int_range(h_next, h_next + plan.households_new.height,
+                                                           dtype=pl.Int64).alias("id"))
+    existing_ids = plan.households_changed.select("number", pl.col("db.id").cast(pl.Int64).alias("id")) \
+        if plan.households_changed.height else pl.DataFrame(schema={"number": pl.Utf8, "id": pl.Int64})
+    total_new = plan.households_new.height + plan.members_new.height
+    big = rebuild_indexes if rebuild_indexes is not None else total_new > 50_000 and total_new > w.scalar(
+        "SELECT COUNT(*) FROM registry_member")
+    tables = [Household._meta.db_table, Member._meta.db_table, IncomeRecord._meta.db_table]
+
+    with w.deferred_indexes(tables, enabled=bool(big)):
+        step("写入农户", 70)
+        h_fields = [f for f in plan.h_fields if f in hh_new.columns and f not in ("village_id",)]
+        cols = {"id": hh_new["id"], "number": hh_new["number"], "village_id": hh_new["village_id"],
+                **_typed(hh_new, Household, h_fields), **{c: hh_new[c] for c in SUMMARY},
+                **{k: v for k, v in stamps.items()}}
+        w.insert(Household, model_frame(Household, cols, hh_new.height))
+
+        changed = plan.households_changed
+        if changed.height:
+            upd = changed.select(pl.col("db.id").cast(pl.Int64).alias("id"),
+                                 pl.col("db.version").cast(pl.Int64).alias("_version"),
+                                 *[pl.col(f) for f in plan.h_fields])
+            upd = upd.with_columns(_typed(upd, Household, [f for f in plan.h_fields if f != "village_id"]).values())
+            n = w.update(Household, upd, stamps={"updated_at": now, "updated_by_id": user_id})
+            if n != upd.height:
+                raise ConcurrentEditError("导入期间有农户被他人修改，导入已撤销，请重新校验后再导入")
+        if plan.household_summaries.height:
+            w.update(Household, plan.household_summaries, version_check=False, bump_version=False)
+
+        # Household ids for the members and incomes of new and existing households.
+        numbers = w.stage(pl.concat([plan.members_new.select("hh_number"),
+                                     plan.incomes_new.select("hh_number") if plan.incomes_new.height else
+                                     pl.DataFrame(schema={"hh_number": pl.Utf8})]).unique())
+        id_map = w.query(f'SELECT CAST(h.id AS TEXT) AS household_id, h.number AS hh_number FROM registry_household h '
+                         f'JOIN "{numbers}" s ON h.number = s.hh_number').with_columns(
+            pl.col("household_id").cast(pl.Int64))
+        del existing_ids
+
+        step("写入成员", 80)
+        m_new = plan.members_new.join(id_map, on="hh_number", how="left")
+        m_next = w.next_id(Member)
+        m_new = m_new.with_columns(pl.int_range(m_next, m_next + m_new.height, dtype=pl.Int64).alias("id"))
+        m_fields = [f for f in plan.m_fields if f != "is_active"]
+        cols = {"id": m_new["id"], "household_id": m_new["household_id"], **_typed(m_new, Member, m_fields),
+                "is_active": pl.repeat(True, m_new.height, eager=True), **stamps}
+        w.insert(Member, model_frame(Member, cols, m_new.height))
+        if plan.members_changed.height:
+            upd = plan.members_changed.select(pl.col("db.id").cast(pl.Int64).alias("id"),
+                                              pl.col("db.version").cast(pl.Int64).alias("_version"),
+                                              *[pl.col(f) for f in m_fields], pl.lit(True).alias("is_active"))
+            upd = upd.with_columns(_typed(upd, Member, m_fields).values())
+            n = w.update(Member, upd, stamps={"updated_at": now, "updated_by_id": user_id})
+            if n != upd.height:
+                raise ConcurrentEditError("导入期间有成员被他人修改，导入已撤销，请重新校验后再导入")
+
+        step("写入收入", 88)
+        if plan.incomes_new.height:
+            i_new = plan.incomes_new.join(id_map, on="hh_number", how="left")
+            i_next = w.next_id(IncomeRecord)
+            i_new = i_new.with_columns(pl.int_range(i_next, i_next + i_new.height, dtype=pl.Int64).alias("id"))
+            cols = {"id": i_new["id"], "household_id": i_new["household_id"], "year": i_new["year"],
+                    **{f: i_new[f] for f in plan.i_fields}, **stamps}
+            w.insert(IncomeRecord, model_frame(IncomeRecord, cols, i_new.height))
+        if plan.incomes_changed.height:
+            upd = plan.incomes_changed.select(pl.col("db.id").cast(pl.Int64).alias("id"),
+                                              pl.col("db.version").cast(pl.Int64).alias("_version"),
+                                              *[pl.col(f) for f in plan.i_fields])
+            n = w.update(IncomeRecord, upd, stamps={"updated_at": now, "updated_by_id": user_id})
+            if n != upd.height:
+                raise ConcurrentEditError("导入期间有收入记录被他人修改，导入已撤销，请重新校验后再导入")
+
+    step("写入变更记录", 92)
+    logged = _write_log(w, plan, hh_new=hh_new, m_new=m_new, now=now, actor=actor, job_id=job_id,
+                        kinds=(h_kind, m_kind, i_kind))
+    w.finish([Household, Member, IncomeRecord, ObjectChange])
+    return LoadResult(counts=plan.counts, logged=logged, seconds=time.monotonic() - t0)
+
+
+def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kinds) -> int:
+    h_kind, m_kind, i_kind = kinds
+    ct = {m: ContentType.objects.get_for_model(m).pk for m in (Household, Member, IncomeRecord)}
+    frames = []
+    # Creations: one entry per new household and member, with what the file gave.
+    if hh_new.height:
+        after_cols = [f for f in plan.h_fields if f in hh_new.columns]
+        frames.append(pl.DataFrame({
+            "content_type_id": pl.repeat(ct[Household], hh_new.height, eager=True, dtype=pl.Int64),
+            "action": pl.repeat("create", hh_new.height, eager=True),
+            "object_id": hh_new["id"].cast(pl.Utf8),
+            "object_repr": (hh_new["number"] + " " + hh_new["head_name"].fill_null("")).str.strip_chars(),
+            "household_id": hh_new["id"],
+            "area_code": hh_new["village_id"],
+            "postchange_data": hh_new.select(pl.struct(["number", *after_cols]).struct.json_encode())
+            .to_series(),
+        }))
+    if m_new.height:
+        m_cols = [f for f in plan.m_fields if f in m_new.columns]
+        frames.append(pl.DataFrame({
+            "content_type_id": pl.repeat(ct[Member], m_new.height, eager=True, dtype=pl.Int64),
+            "action": pl.repeat("create", m_new.height, eager=True),
+            "object_id": m_new["id"].cast(pl.Utf8),
+            "object_repr": m_new["name"].fill_null(""),
+            "household_id": m_new["household_id"],
+            "area_code": pl.Series([None] * m_new.height, dtype=pl.Utf8),
+            "postchange_data": m_new.select(pl.struct(m_cols).struct.json_encode()).to_series(),
+        }).with_columns(pl.col("area_code").fill_null("")))
+    updates = []
+    for model, frame, fields, kind_of in (
+            (Household, plan.households_changed, plan.h_fields, h_kind),
+            (Member, plan.members_changed, plan.m_fields, m_kind),
+            (IncomeRecord, plan.incomes_changed, plan.i_fields, i_kind)):
+        if frame.height:
+            repr_col = {"Household": "number", "Member": "name", "IncomeRecord": "hh_number"}[model.__name__]
+            hh_col = {"Household": "db.id", "Member": "db.household_id", "IncomeRecord": None}[model.__name__]
+            entries = _changes(frame, fields, kind_of)
+            reprs = frame[repr_col].to_list()
+            hhs = frame[hh_col].cast(pl.Int64).to_list() if hh_col else [None] * frame.height
+            for (oid, before, after), rep, hh in zip(entries, reprs, hhs, strict=True):
+                updates.append({"content_type_id": ct[model], "action": "update", "object_id": str(oid),
+                                "object_repr": str(rep)[:200], "household_id": hh, "area_code": "",
+                                "prechange_data": json.dumps(before, ensure_ascii=False),
+                                "postchange_data": json.dumps(after, ensure_ascii=False)})
+    if updates:
+        frames.append(pl.DataFrame(updates, schema_overrides={"household_id": pl.Int64}))
+    if not frames:
+        return 0
+    log = pl.concat(frames, how="diagonal_relaxed")
+    next_id = w.next_id(ObjectChange)
+    user_id = getattr(actor, "pk", None)
+    cols = {
+        "id": pl.int_range(next_id, next_id + log.height, dtype=pl.Int64, eager=True),
+        "time": pl.repeat(now, log.height, eager=True),
+        "user_id": pl.Series([user_id] * log.height, dtype=pl.Int64),
+        "user_name": pl.repeat(getattr(actor, "username", "") or "system", log.height, eager=True),
+        "job_id": pl.repeat(job_id.hex if job_id else None, log.height, eager=True, dtype=pl.Utf8),
+        "summary": pl.repeat("导入", log.height, eager=True),
+        "content_type_id": log["content_type_id"], "action": log["action"], "object_id": log["object_id"],
+        "object_repr": log["object_repr"].str.slice(0, 200), "household_id": log["household_id"],
+        "area_code": log["area_code"].fill_null(""),
+        "prechange_data": log["prechange_data"] if "prechange_data" in log.columns else pl.Series(
+            [None] * log.height, dtype=pl.Utf8),
+        "postchange_data": log["postchange_data"],
+    }
+    w.insert(ObjectChange, model_frame(ObjectChange, cols, log.height))
+    return log.height
+
+
+def check_loadable(parsed_errors: int, skip_bad_rows: bool) -> None:
+    if parsed_errors and not skip_bad_rows:
+        raise ApplicationError(f"文件有{parsed_errors}处错误，未导入任何数据。请修正后重新导入，或选择“跳过有错误的行”",
+                               code="has_errors")
+
+
+def today() -> dt.date:
+    return timezone.localdate()

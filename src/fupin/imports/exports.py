@@ -1,0 +1,169 @@
+"""Person lists in our template layout or the national layout, built in Polars and written as XLSX or CSV.
+
+One row per active member of an active household, household columns repeated — the same layout the importer
+reads, so an export of the template layout imports back into an identical registry. ID numbers, phones and bank
+accounts are masked unless the user's role may see them; the caller logs the export.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+from fupin.accounts import scoping
+from fupin.areas import codes as area_codes
+from fupin.batch.snapshot import read_sql
+from fupin.core import codes, idnumber, phone
+from fupin.registry.models import Household, IncomeRecord, Member
+
+from .layouts import AREA, HOUSEHOLD, HOUSEHOLD_EXTRA, INCOME, MEMBER, Column, person_columns
+
+RISK_COLUMNS = 5
+MASKED_ID = "id"
+MASKED_CONTACT = "contact"
+
+
+def layout_columns(layout: str) -> list[Column]:
+    cols = [c for c in person_columns() if layout == "template" or c.national]
+    if layout == "national":
+        cols = [c for c in cols if c.key != "year"]
+    return cols
+
+
+def headers(layout: str) -> list[str]:
+    out = []
+    for c in layout_columns(layout):
+        if layout == "national" and c.key == "risk_types":
+            out.extend(f"致贫/返贫风险{i}" for i in range(1, RISK_COLUMNS + 1))
+        elif layout == "national" and c.aliases and c.target in (MEMBER,) and c.key == "phone":
+            out.append(c.aliases[0])
+        else:
+            out.append(c.label)
+    return out
+
+
+def _db(model, name: str) -> str:
+    return model._meta.get_field(name).column
+
+
+def _scope_sql(user) -> tuple[str, list]:
+    areas = scoping.areas_with(user, "registry.export") if user is not None else scoping.ALL
+    if areas is scoping.ALL:
+        return "1=1", []
+    if not areas:
+        return "1=0", []
+    parts, params = [], []
+    for code in areas:
+        lo, hi = area_codes.subtree_range(code)
+        parts.append("(h.village_id BETWEEN %s AND %s)")
+        params += [lo, hi]
+    return "(" + " OR ".join(parts) + ")", params
+
+
+def person_frame(*, user, layout: str = "national", household_ids: list[int] | None = None,
+                 show_ids: bool = False, show_contact: bool = False) -> pl.DataFrame:
+    """The export as a frame of display values (text, numbers), columns named by the layout's headers."""
+    cols = layout_columns(layout)
+    select = ["CAST(h.id AS TEXT) AS hid", "CAST(h.village_id AS TEXT) AS village_code",
+              "v.name AS village", "t.name AS township", "c.name AS county", "CAST(h.extra AS TEXT) AS extra",
+              "CAST(h.income_year AS TEXT) AS h_income_year"]
+    for c in cols:
+        model = {HOUSEHOLD: Household, MEMBER: Member, INCOME: IncomeRecord}.get(c.target)
+        alias = {HOUSEHOLD: "h", MEMBER: "m", INCOME: "i"}.get(c.target)
+        if model is not None:
+            select.append(f'CAST({alias}."{_db(model, c.key)}" AS TEXT) AS "{c.target}.{c.key}"')
+    scope, params = _scope_sql(user)
+    true = "true" if _vendor() == "postgresql" else "1"
+    sql = (f"SELECT {', '.join(select)} FROM registry_member m "
+           f"JOIN registry_household h ON h.id = m.household_id "
+           f"JOIN areas_area v ON v.code = h.village_id LEFT JOIN areas_area t ON t.code = v.parent_id "
+           f"LEFT JOIN areas_area c ON c.code = t.parent_id "
+           f"LEFT JOIN registry_incomerecord i ON i.household_id = h.id AND i.year = h.income_year "
+           f"WHERE m.is_active = {true} AND h.is_active = {true} AND {scope} "
+           f"ORDER BY h.number, m.relationship, m.birth_date, m.id")
+    raw = read_sql(sql, tuple(params))
+    if household_ids is not None:
+        raw = raw.join(pl.DataFrame({"hid": [str(i) for i in household_ids]}), on="hid", how="semi")
+    return format_frame(raw, layout=layout, show_ids=show_ids, show_contact=show_contact)
+
+
+def _vendor() -> str:
+    from django.db import connection
+
+    return connection.vendor
+
+
+def format_frame(raw: pl.DataFrame, *, layout: str, show_ids: bool, show_contact: bool) -> pl.DataFrame:
+    out = []
+    for c in layout_columns(layout):
+        src = pl.col(f"{c.target}.{c.key}") if c.target in (HOUSEHOLD, MEMBER, INCOME) else None
+        if c.target == AREA:
+            out.append(pl.col("village_code" if c.key == "village_code" else c.key).alias(c.label))
+            continue
+        if c.target == HOUSEHOLD_EXTRA:
+            out.append(pl.col("extra").str.json_path_match(f"$['{c.key}']").alias(c.label))
+            continue
+        if c.target == INCOME and c.key == "year":
+            out.append(pl.col(f"{INCOME}.year").cast(pl.Int64, strict=False).alias(c.label))
+            continue
+        label = c.aliases[0] if layout == "national" and c.key == "phone" and c.target == MEMBER else c.label
+        if c.kind == "multicode":
+            labels = {i.code: i.label for i in codes.get(c.code_list).items}
+            items = src.str.strip_chars(",").str.split(",").list.eval(
+                pl.element().replace_strict(labels, default=pl.element()))
+            if layout == "national" and c.key == "risk_types":
+                for i in range(RISK_COLUMNS):
+                    out.append(items.list.get(i, null_on_oob=True).alias(f"致贫/返贫风险{i + 1}"))
+            else:
+                out.append(pl.when(src.is_null() | (src == "")).then(None).otherwise(items.list.join("、"))
+                           .alias(label))
+            continue
+        if c.kind == "code":
+            labels = {i.code: i.label for i in codes.get(c.code_list).items}
+            out.append(src.replace_strict(labels, default=src).alias(label))
+        elif c.kind == "bool":
+            out.append(src.replace_strict({"1": "是", "true": "是", "t": "是", "0": "否", "false": "否", "f": "否"},
+                                          default=None).alias(label))
+        elif c.kind == "decimal":
+            out.append(src.cast(pl.Float64, strict=False).alias(label))
+        elif c.kind in ("int", "year"):
+            out.append(src.cast(pl.Float64, strict=False).cast(pl.Int64).alias(label))
+        elif c.kind == "month":
+            out.append(src.str.slice(0, 7).str.replace("-", "").alias(label))
+        elif c.kind == "date":
+            out.append(src.str.slice(0, 10).alias(label))
+        elif c.kind == "id":
+            out.append((src if show_ids else src.map_elements(idnumber.mask, return_dtype=pl.Utf8)).alias(label))
+        elif c.kind == "phone":
+            out.append((src if show_contact else src.map_elements(phone.mask, return_dtype=pl.Utf8)).alias(label))
+        elif c.key == "bank_account":
+            out.append((src if show_contact else src.map_elements(phone.mask_account, return_dtype=pl.Utf8))
+                       .alias(label))
+        else:
+            out.append(src.alias(label))
+    df = raw.select(out)
+    # Empty text is written as an empty cell.
+    return df.with_columns([pl.when(pl.col(n) == "").then(None).otherwise(pl.col(n)).alias(n)
+                            for n, t in df.schema.items() if t == pl.Utf8])
+
+
+def write(df: pl.DataFrame, *, fmt: str, title: str | None = None) -> Path:
+    """Write to a temporary file; XLSX through rust_xlsxwriter (streaming), CSV as UTF-8 with BOM for Excel."""
+    suffix = ".xlsx" if fmt == "xlsx" else ".csv"
+    fd, name = tempfile.mkstemp(suffix=suffix)
+    path = Path(name)
+    import os
+
+    os.close(fd)
+    if fmt == "csv":
+        with open(path, "wb") as fh:
+            fh.write(b"\xef\xbb\xbf")
+            df.write_csv(fh)
+        return path
+    import rustpy_xlsxwriter
+
+    rustpy_xlsxwriter.write_worksheet(df, str(path), sheet_name=(title or "人员信息")[:31], freeze_row=1,
+                                      bold_headers=True, column_width=14)
+    return path

@@ -1,0 +1,321 @@
+"""Parse and validate a person-layout file, all rows at once, in Polars.
+
+Produces typed household, member and income frames and a frame of problems (file row, column header, message,
+severity). The rules are the registry models' ``clean()`` rules written as column expressions (a per-row
+``full_clean`` would take minutes on a million rows); ``tests/imports/test_rules.py`` checks that both agree.
+
+Errors block a row; a household is loaded whole or not at all, so an error in any row of a household holds back
+the household. Warnings (completeness rules, such as a 脱贫户 without 脱贫年度, which national exports lack) are
+reported and do not block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from fupin.areas.codes import normalize as normalize_area_code
+from fupin.batch import cells
+from fupin.batch.readers import Table
+from fupin.core.errors import ApplicationError
+
+from .layouts import (
+    HOUSEHOLD,
+    HOUSEHOLD_EXTRA,
+    INCOME,
+    REQUIRED,
+    Column,
+    column_id,
+    match_headers,
+    person_columns,
+)
+
+ERROR, WARNING = "error", "warning"
+ROW = "_row"
+HH = "household.number"
+
+
+@dataclass
+class Problems:
+    parts: list[pl.DataFrame] = field(default_factory=list)
+
+    def add(self, frame: pl.DataFrame, severity: str = ERROR) -> None:
+        """``frame`` has columns _row, column, message."""
+        if frame.height:
+            self.parts.append(frame.select(pl.col(ROW).cast(pl.Int64), pl.col("column").cast(pl.Utf8),
+                                           pl.col("message").cast(pl.Utf8), pl.lit(severity).alias("severity")))
+
+    def frame(self) -> pl.DataFrame:
+        if not self.parts:
+            return pl.DataFrame(schema={ROW: pl.Int64, "column": pl.Utf8, "message": pl.Utf8, "severity": pl.Utf8})
+        return pl.concat(self.parts).unique(maintain_order=True).sort(ROW, maintain_order=True)
+
+
+@dataclass
+class ParsedFile:
+    rows: pl.DataFrame  # one row per person: _row, typed columns named target.key, _village
+    problems: pl.DataFrame
+    present: set[str]  # column ids found in the file
+    ignored_headers: list[str]
+    income_year: int | None
+    rows_read: int
+
+    @property
+    def error_rows(self) -> pl.Series:
+        return self.problems.filter(pl.col("severity") == ERROR)[ROW].unique()
+
+
+def _parse_column(col: Column, raws: list[pl.Expr], today: dt.date) -> cells.Parsed:
+    raw = raws[0]
+    label = col.label
+    if col.kind == "multicode":
+        return cells.multi_code(raws, col.code_list, label)
+    if col.kind == "code":
+        return cells.code(raw, col.code_list, label)
+    if col.kind == "bool":
+        parsed = cells.boolean(raw)
+        if col.not_null_default is not None:
+            parsed.value = parsed.value.fill_null(col.not_null_default)
+        return parsed
+    if col.kind == "date":
+        return cells.date(raw, not_after=today)
+    if col.kind == "month":
+        return cells.month(raw)
+    if col.kind == "decimal":
+        return cells.decimal(raw)
+    if col.kind == "year":
+        return cells.integer(raw, minimum=1980, maximum=today.year + 5)
+    if col.kind == "int":
+        return cells.integer(raw, minimum=0, maximum=12 if "months" in col.key else None)
+    if col.kind == "id":
+        return cells.id_number(raw, today=today)
+    if col.kind == "phone":
+        return cells.phone(raw)
+    return cells.text(raw, max_length=col.max_length)
+
+
+def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, today: dt.date | None = None
+          ) -> ParsedFile:
+    """``villages``: the importing user's villages (code, name, township, county names) for name resolution."""
+    today = today or dt.date.today()
+    match = match_headers(table.headers)
+    missing = [c for c in REQUIRED if c not in match.columns]
+    id_cols = {column_id(c): c for c in person_columns()}
+    if missing:
+        names = "、".join(f"“{id_cols[c].label}”" for c in missing)
+        raise ApplicationError(f"文件缺少必填列：{names}（表头在第{table.header_row}行）", code="missing_columns")
+    has_code = "area.village_code" in match.columns
+    if not has_code and "area.village" not in match.columns:
+        raise ApplicationError("文件缺少行政村列：请提供“村”（或“行政村”）列，或者“行政村代码”列", code="missing_columns")
+
+    used = [h for hs in match.columns.values() for h in hs]
+    base = table.frame.select([cells.clean_text(h).alias(h) for h in used])
+    base = base.with_row_index(ROW, offset=table.header_row + 1).with_columns(pl.col(ROW).cast(pl.Int64))
+    # Blank lines (every cell empty) are not rows.
+    base = base.filter(pl.any_horizontal([pl.col(h).is_not_null() for h in used]))
+    rows_read = base.height
+
+    values, errors, header_of = [pl.col(ROW)], [], {}
+    for cid, headers in match.columns.items():
+        col = id_cols[cid]
+        header_of[cid] = headers[0]
+        parsed = _parse_column(col, [pl.col(h) for h in headers], today)
+        values.append(parsed.value.alias(cid))
+        errors.append(parsed.error.alias(f"!{cid}"))
+    df = base.select(values + errors)
+    problems = Problems()
+    for cid in match.columns:
+        problems.add(df.filter(pl.col(f"!{cid}").is_not_null()).select(
+            ROW, pl.lit(header_of[cid]).alias("column"), pl.col(f"!{cid}").alias("message")))
+    df = df.drop([f"!{cid}" for cid in match.columns])
+
+    def header(cid: str) -> str:
+        return header_of.get(cid) or id_cols[cid].label
+
+    def rule(cond: pl.Expr, cid: str, message: str | pl.Expr, severity: str = ERROR) -> None:
+        msg = pl.lit(message) if isinstance(message, str) else message
+        problems.add(df.filter(cond.fill_null(False)).select(ROW, pl.lit(header(cid)).alias("column"),
+                                                             msg.alias("message")), severity)
+
+    present = set(match.columns)
+
+    def c(cid: str, default=None) -> pl.Expr:
+        return pl.col(cid) if cid in present else pl.lit(default)
+
+    # Required cells.
+    for cid in REQUIRED:
+        rule(pl.col(cid).is_null(), cid, f"“{id_cols[cid].label}”不能为空")
+
+    # Members: ID numbers, sex and birth date derived from them and consistent with them.
+    id_type = c("member.id_type", "1").fill_null("1")
+    id_num = c("member.id_number")
+    birth_from_id, sex_from_id = cells.id_birth_sex(id_num)
+    is_card = id_type == "1"
+    rule(is_card & id_num.is_null(), "member.id_number", "证件类型为居民身份证时必须填写证件号码")
+    id_ok = is_card & id_num.is_not_null()
+    if "member.birth_date" in present:
+        rule(id_ok & pl.col("member.birth_date").is_not_null() & (pl.col("member.birth_date") != birth_from_id),
+             "member.birth_date", pl.format("出生日期与证件号码不一致（证件号码中为{}）", birth_from_id.dt.strftime("%Y-%m-%d")))
+    if "member.sex" in present:
+        rule(id_ok & pl.col("member.sex").is_not_null() & (pl.col("member.sex") != sex_from_id), "member.sex",
+             pl.format("性别与证件号码不一致（证件号码第17位表示{}）",
+                       pl.when(sex_from_id == "1").then(pl.lit("男")).otherwise(pl.lit("女"))))
+    df = df.with_columns(
+        pl.coalesce(c("member.birth_date"), pl.when(is_card).then(birth_from_id)).alias("member.birth_date"),
+        pl.coalesce(c("member.sex"), pl.when(is_card).then(sex_from_id)).alias("member.sex"),
+        id_type.alias("member.id_type"),
+        pl.coalesce(id_num, pl.lit("")).alias("member.id_number"),
+    )
+    present |= {"member.birth_date", "member.sex", "member.id_type", "member.id_number"}
+    rule(pl.col("member.birth_date").is_null() & ~is_card, "member.birth_date", "出生日期不能为空")
+    rule(pl.col("member.sex").is_null() & ~is_card, "member.sex", "性别不能为空")
+    if "member.health" in present:
+        disabled = pl.col("member.health") == "4"
+        category = c("member.disability_category")
+        grade = c("member.disability_grade")
+        rule(disabled & category.is_null(), "member.health", "健康状况为残疾时请填写残疾类别", WARNING)
+        rule(~disabled & (category.is_not_null() | grade.is_not_null()), "member.health",
+             "填写了残疾类别或等级，健康状况应为残疾")
+    if "member.welfare_post_months" in present:
+        rule(pl.col("member.welfare_post_months").is_not_null() & (pl.col("member.welfare_post_months") > 0)
+             & ~c("member.welfare_post", False).fill_null(False), "member.welfare_post",
+             "填写了公益性岗位月数，但未选择公益性岗位")
+
+    # Households (the rules of Household.clean).
+    htype = pl.col("household.household_type")
+    kind = c("household.monitor_kind")
+    risks = c("household.risk_types", "")
+    ident = c("household.monitor_identified_month")
+    elim = c("household.risk_eliminated", False).fill_null(False)
+    way = c("household.elimination_way")
+    elim_month = c("household.eliminated_month")
+    rule((htype == "3") & kind.is_null(), "household.monitor_kind", "户类型为监测户时必须填写监测对象类别")
+    rule((kind == "1") & (htype != "2"), "household.monitor_kind", "脱贫不稳定户的户类型应为脱贫户")
+    rule(kind.is_not_null() & ident.is_null(), "household.monitor_identified_month", "监测对象必须填写识别监测时间")
+    rule(kind.is_not_null() & (risks.fill_null("") == ""), "household.risk_types", "监测对象至少填写一项致贫/返贫风险")
+    rule(kind.is_null() & (elim | way.is_not_null() | elim_month.is_not_null()), "household.risk_eliminated",
+         "非监测对象不应填写风险消除信息")
+    rule(kind.is_not_null() & elim & way.is_null(), "household.elimination_way", "风险已消除时必须填写消除方式")
+    rule(kind.is_not_null() & elim & elim_month.is_null(), "household.eliminated_month", "风险已消除时必须填写消除监测时间")
+    rule(kind.is_not_null() & ~elim & (way.is_not_null() | elim_month.is_not_null()), "household.risk_eliminated",
+         "填写了消除方式或消除时间，但风险未标记为已消除")
+    rule(elim_month < ident, "household.eliminated_month", "消除监测时间不能早于识别监测时间")
+    rule(c("household.year_exited") < c("household.year_identified"), "household.year_exited", "脱贫年度不能早于识别年度")
+    rule((htype == "2") & c("household.year_exited").is_null(), "household.year_exited",
+         "脱贫户应填写脱贫年度（可先导入，之后补充）", WARNING)
+    rule(c("household.land_irrigated") > c("household.land_cultivated"), "household.land_irrigated",
+         "有效灌溉面积不能大于耕地面积")
+    if "household.monitor_kind" in present and "household.risk_eliminated" not in present:
+        df = df.with_columns(pl.lit(False).alias("household.risk_eliminated"))
+        present.add("household.risk_eliminated")
+
+    # Area: by code if given, else by names inside the user's scope.
+    df, area_problems = _resolve_villages(df, villages, present, header)
+    for frame in area_problems:
+        problems.add(frame)
+
+    # Cross-row: one head per household, no ID number twice, household columns agree across the rows.
+    n_heads = (pl.col("member.relationship") == "01").sum().over(HH)
+    rule(pl.col(HH).is_not_null() & (n_heads == 0), "member.relationship", pl.format("户{}没有户主", pl.col(HH)))
+    rule(pl.col(HH).is_not_null() & (pl.col("member.relationship") == "01") & (n_heads > 1), "member.relationship",
+         pl.format("户{}有{}名户主", pl.col(HH), n_heads))
+    dup = (pl.col("member.id_number") != "") & (pl.len().over("member.id_number") > 1)
+    first_row = pl.col(ROW).min().over("member.id_number")
+    rule(dup, "member.id_number", pl.format("证件号码在文件中重复（第{}行也有）", first_row))
+    hh_cols = [cid for cid in present if cid.startswith((HOUSEHOLD + ".", INCOME + ".", HOUSEHOLD_EXTRA + "."))
+               and cid != HH] + ["_village"]
+    for cid in hh_cols:
+        first = pl.col(cid).first().over(HH, order_by=ROW)
+        differs = pl.col(HH).is_not_null() & (pl.col(cid).ne_missing(first))
+        rule(differs, cid if cid != "_village" else ("area.village_code" if has_code else "area.village"),
+             pl.format("同一户各行的“{}”不一致（以该户第一行为准：{}）",
+                       pl.lit(header(cid) if cid != "_village" else "行政村"), first.cast(pl.Utf8).fill_null("空")))
+
+    # Income year: a column of the file, or given for the whole file.
+    if INCOME + ".year" not in present:
+        df = df.with_columns(pl.lit(income_year, pl.Int64).alias("income.year"))
+    has_income = any(cid.startswith(INCOME + ".") and cid != "income.year" for cid in present)
+    if has_income and income_year is None and "income.year" not in match.columns:
+        raise ApplicationError("文件含收入列但没有“收入年度”列：请指定收入所属年度", code="income_year")
+
+    return ParsedFile(rows=df, problems=problems.frame(), present=present, ignored_headers=match.unknown,
+                      income_year=income_year, rows_read=rows_read)
+
+
+def _resolve_villages(df: pl.DataFrame, villages: pl.DataFrame, present: set[str], header) -> tuple[
+        pl.DataFrame, list[pl.DataFrame]]:
+    problems = []
+    if "area.village_code" in present:
+        codes = pl.col("area.village_code").map_elements(_pad_code, return_dtype=pl.Utf8)
+        df = df.with_columns(codes.alias("_code"))
+        known = villages.select(pl.col("code").alias("_code"), pl.lit(True).alias("_known"))
+        df = df.join(known, on="_code", how="left", maintain_order="left")
+        bad = df.filter(pl.col("area.village_code").is_not_null() & pl.col("_known").is_null())
+        problems.append(bad.select(ROW, pl.lit(header("area.village_code")).alias("column"), pl.format(
+            "行政村代码“{}”不存在或不在您的管辖范围内", pl.col("area.village_code")).alias("message")))
+        df = df.with_columns(pl.when(pl.col("_known")).then(pl.col("_code")).alias("_village")).drop("_code", "_known")
+        if "area.village" not in present:
+            missing = df.filter(pl.col("area.village_code").is_null())
+            problems.append(missing.select(ROW, pl.lit(header("area.village_code")).alias("column"),
+                                           pl.lit("行政村代码不能为空").alias("message")))
+            return df, problems
+        by_code = df.filter(pl.col("_village").is_not_null())
+        rest = df.filter(pl.col("_village").is_null() & pl.col("area.village_code").is_null()).drop("_village")
+        bad_rows = df.filter(pl.col("_village").is_null() & pl.col("area.village_code").is_not_null())
+        rest, more = _resolve_by_names(rest, villages, present, header)
+        problems.extend(more)
+        df = pl.concat([by_code, rest, bad_rows], how="diagonal_relaxed").sort(ROW)
+        return df, problems
+    df, more = _resolve_by_names(df, villages, present, header)
+    return df, problems + more
+
+
+def _pad_code(value: str) -> str | None:
+    try:
+        return normalize_area_code(value)
+    except (ValueError, TypeError):
+        return None
+
+
+def _resolve_by_names(df: pl.DataFrame, villages: pl.DataFrame, present: set[str], header) -> tuple[
+        pl.DataFrame, list[pl.DataFrame]]:
+    keys = [("area.village", "name")]
+    if "area.township" in present:
+        keys.append(("area.township", "township"))
+    if "area.county" in present:
+        keys.append(("area.county", "county"))
+    lookup = villages.group_by([k for _, k in keys]).agg(pl.col("code").first().alias("_vcode"),
+                                                         pl.len().alias("_nmatch"))
+    df = df.join(lookup, left_on=[c for c, _ in keys], right_on=[k for _, k in keys], how="left",
+                 maintain_order="left", nulls_equal=False)
+    problems = []
+    label = "/".join(header(c) for c, _ in reversed(keys))
+    where = pl.concat_str([pl.col(c) for c, _ in reversed(keys)], separator="", ignore_nulls=True)
+    problems.append(df.filter(pl.col("area.village").is_null()).select(
+        ROW, pl.lit(header("area.village")).alias("column"), pl.lit("行政村不能为空").alias("message")))
+    problems.append(df.filter(pl.col("area.village").is_not_null() & pl.col("_nmatch").is_null()).select(
+        ROW, pl.lit(label).alias("column"),
+        pl.format("找不到行政村“{}”（或不在您的管辖范围内），请核对县、乡、村名称", where).alias("message")))
+    problems.append(df.filter(pl.col("_nmatch") > 1).select(
+        ROW, pl.lit(label).alias("column"),
+        pl.format("行政村“{}”有{}个同名村，请补充乡镇名称或改用行政村代码", where, pl.col("_nmatch")).alias("message")))
+    df = df.with_columns(pl.when(pl.col("_nmatch") == 1).then(pl.col("_vcode")).alias("_village")).drop(
+        "_vcode", "_nmatch")
+    return df, problems
+
+
+def extra_json(df: pl.DataFrame, present: set[str]) -> pl.Expr | None:
+    """Household.extra from the columns kept as text (measures, collector), as a JSON object string."""
+    keys = sorted(cid for cid in present if cid.startswith(HOUSEHOLD_EXTRA + "."))
+    if not keys:
+        return None
+    encoded = pl.struct([pl.col(cid).alias(cid.split(".", 1)[1]) for cid in keys]).struct.json_encode()
+    # Only the filled cells: {"产业帮扶":"…"} rather than a key per empty column.
+    return encoded.str.replace_all(r'"[^"]*":null,?', "").str.replace(r",\}$", "}")
+
+
+def json_text(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
