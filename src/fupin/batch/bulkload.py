@@ -182,6 +182,12 @@ class Writer:
         if self.vendor == "sqlite":
             sql = sql.replace("%s", "?")
         self._raw.execute(sql, params or ())
+        if self.vendor == "sqlite":
+            count = self._raw.rowcount
+            if count is None or count < 0:  # the ADBC SQLite driver does not report it
+                self._raw.execute("SELECT changes()")
+                count = self._raw.fetchone()[0]
+            return count
         return self._raw.rowcount
 
     def query(self, sql: str) -> pl.DataFrame:

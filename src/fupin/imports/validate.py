@@ -137,7 +137,7 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
 
     def rule(cond: pl.Expr, cid: str, message: str | pl.Expr, severity: str = ERROR) -> None:
         msg = pl.lit(message) if isinstance(message, str) else message
-        problems.add(df.filter(cond.fill_null(False)).select(ROW, pl.lit(header(cid)).alias("column"),
+        problems.add(df.filter(pl.col(ROW).is_not_null() & cond.fill_null(False)).select(ROW, pl.lit(header(cid)).alias("column"),
                                                              msg.alias("message")), severity)
 
     present = set(match.columns)
