@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "fupin.core",
     "fupin.areas",
     "fupin.accounts",
@@ -214,3 +216,13 @@ FUPIN_API_MAX_PAGE_SIZE = int(os.environ.get("FUPIN_API_MAX_PAGE_SIZE", "1000"))
 # Rows at most in one synchronous XLSX export from the list page (larger exports become jobs in the import issue).
 FUPIN_EXPORT_MAX_ROWS = int(os.environ.get("FUPIN_EXPORT_MAX_ROWS", "200000"))
 FUPIN_EXPORT_DIR = DATA_DIR / "exports"
+
+# Background jobs (imports, later rule runs and reports): django-tasks with its database backend, run by
+# `fupin worker`. Under pytest (and with FUPIN_TASKS_BACKEND=immediate) tasks run at once, in the request.
+_tasks_backend = os.environ.get("FUPIN_TASKS_BACKEND", "immediate" if os.environ.get("PYTEST_VERSION") else "database")
+TASKS = {
+    "default": {
+        "BACKEND": {"immediate": "django_tasks.backends.immediate.ImmediateBackend",
+                    "database": "django_tasks_db.DatabaseBackend"}.get(_tasks_backend, _tasks_backend),
+    }
+}

@@ -84,6 +84,8 @@ def person_frame(*, user, layout: str = "national", household_ids: list[int] | N
            f"WHERE m.is_active = {true} AND h.is_active = {true} AND {scope} "
            f"ORDER BY h.number, m.relationship, m.birth_date, m.id")
     raw = read_sql(sql, tuple(params))
+    # All-empty columns come back typed as integers from SQLite: make every column text, as the SQL says.
+    raw = raw.with_columns([pl.col(c).cast(pl.Utf8) for c, t in raw.schema.items() if t != pl.Utf8])
     if household_ids is not None:
         raw = raw.join(pl.DataFrame({"hid": [str(i) for i in household_ids]}), on="hid", how="semi")
     return format_frame(raw, layout=layout, show_ids=show_ids, show_contact=show_contact)

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from fupin.areas.codes import normalize as normalize_area_code
 from fupin.batch import cells
 from fupin.batch.readers import Table
 from fupin.core.errors import ApplicationError
@@ -118,18 +117,23 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
     base = base.filter(pl.any_horizontal([pl.col(h).is_not_null() for h in used]))
     rows_read = base.height
 
-    values, errors, header_of = [pl.col(ROW)], [], {}
+    values, flags, header_of, checks = [pl.col(ROW)], [], {}, {}
     for cid, headers in match.columns.items():
         col = id_cols[cid]
         header_of[cid] = headers[0]
         parsed = _parse_column(col, [pl.col(h) for h in headers], today)
         values.append(parsed.value.alias(cid))
-        errors.append(parsed.error.alias(f"!{cid}"))
-    df = base.select(values + errors)
+        flags.append(parsed.bad.alias(f"!{cid}"))
+        checks[cid] = parsed
+    df = base.select(values + flags)
     problems = Problems()
+    # Messages are formatted only for the bad cells.
     for cid in match.columns:
-        problems.add(df.filter(pl.col(f"!{cid}").is_not_null()).select(
-            ROW, pl.lit(header_of[cid]).alias("column"), pl.col(f"!{cid}").alias("message")))
+        bad_rows = df.select(ROW, f"!{cid}").filter(pl.col(f"!{cid}"))
+        if bad_rows.height:
+            subset = base.join(bad_rows.select(ROW), on=ROW, how="semi")
+            problems.add(subset.select(ROW, pl.lit(header_of[cid]).alias("column"),
+                                       checks[cid].error.alias("message")).filter(pl.col("message").is_not_null()))
     df = df.drop([f"!{cid}" for cid in match.columns])
 
     def header(cid: str) -> str:
@@ -227,12 +231,21 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
     rule(dup, "member.id_number", pl.format("证件号码在文件中重复（第{}行也有）", first_row))
     hh_cols = [cid for cid in present if cid.startswith((HOUSEHOLD + ".", INCOME + ".", HOUSEHOLD_EXTRA + "."))
                and cid != HH] + ["_village"]
-    for cid in hh_cols:
-        first = pl.col(cid).first().over(HH, order_by=ROW)
-        differs = pl.col(HH).is_not_null() & (pl.col(cid).ne_missing(first))
-        rule(differs, cid if cid != "_village" else ("area.village_code" if has_code else "area.village"),
-             pl.format("同一户各行的“{}”不一致（以该户第一行为准：{}）",
-                       pl.lit(header(cid) if cid != "_village" else "行政村"), first.cast(pl.Utf8).fill_null("空")))
+    # One group-by finds the households whose rows disagree; only their rows get the (windowed) detail.
+    distinct = df.filter(pl.col(HH).is_not_null()).group_by(HH).agg(
+        [pl.col(cid).n_unique().alias(cid) for cid in hh_cols])
+    disagreeing = distinct.filter(pl.any_horizontal([pl.col(cid) > 1 for cid in hh_cols]))
+    if disagreeing.height:
+        sub = df.join(disagreeing.select(HH), on=HH, how="semi").sort(ROW)
+        for cid in hh_cols:
+            column = header(cid) if cid != "_village" else (
+                header("area.village_code") if has_code else header("area.village"))
+            what = header(cid) if cid != "_village" else "行政村"
+            marked = sub.with_columns(pl.col(cid).first().over(HH).alias("_first"))
+            bad = marked.filter(pl.col(cid).ne_missing(pl.col("_first")))
+            problems.add(bad.select(ROW, pl.lit(column).alias("column"), pl.format(
+                "同一户各行的“{}”不一致（以该户第一行为准：{}）", pl.lit(what),
+                pl.col("_first").cast(pl.Utf8).fill_null("空")).alias("message")))
 
     # Income year: a column of the file, or given for the whole file.
     if INCOME + ".year" not in present:
@@ -249,7 +262,9 @@ def _resolve_villages(df: pl.DataFrame, villages: pl.DataFrame, present: set[str
         pl.DataFrame, list[pl.DataFrame]]:
     problems = []
     if "area.village_code" in present:
-        codes = pl.col("area.village_code").map_elements(_pad_code, return_dtype=pl.Utf8)
+        raw_code = pl.col("area.village_code").str.replace_all(r"\s", "")
+        codes = pl.when(raw_code.str.contains(r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$")).then(
+            raw_code.str.pad_end(12, "0"))
         df = df.with_columns(codes.alias("_code"))
         known = villages.select(pl.col("code").alias("_code"), pl.lit(True).alias("_known"))
         df = df.join(known, on="_code", how="left", maintain_order="left")
@@ -271,13 +286,6 @@ def _resolve_villages(df: pl.DataFrame, villages: pl.DataFrame, present: set[str
         return df, problems
     df, more = _resolve_by_names(df, villages, present, header)
     return df, problems + more
-
-
-def _pad_code(value: str) -> str | None:
-    try:
-        return normalize_area_code(value)
-    except (ValueError, TypeError):
-        return None
 
 
 def _resolve_by_names(df: pl.DataFrame, villages: pl.DataFrame, present: set[str], header) -> tuple[

@@ -68,6 +68,7 @@ class HouseholdListView(PermissionRequiredMixin, View):
             "filter": filterset, "page": page, "query": query.urlencode(),
             "can_add": has_perm(request.user, "registry.add"),
             "can_export": has_perm(request.user, "registry.export"),
+            "can_import": has_perm(request.user, "registry.import"),
         }
         template = "registry/_household_table.html" if request.htmx and not request.htmx.boosted \
             else "registry/household_list.html"

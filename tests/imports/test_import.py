@@ -1,0 +1,270 @@
+"""Importing person-layout files: matching, validation, all-or-nothing, change log (both databases)."""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+from django.db import connection
+
+from fupin.core import context
+from fupin.core.errors import ApplicationError
+from fupin.core.models import ObjectChange
+from fupin.imports import exports
+from fupin.imports.services import run_import
+from fupin.registry.models import Household, IncomeRecord, Member
+
+from .conftest import HEADERS, ID_HEAD1, ID_HEAD2, ID_SON1, base_rows
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def problems_of(out) -> list[tuple[int, str, str]]:
+    return [(p["_row"], p["column"], p["message"]) for p in out.problems.to_dicts() if p["severity"] == "error"]
+
+
+def registry_state():
+    return (list(Household.objects.order_by("number").values_list("number", "version", "household_type", "size")),
+            list(Member.objects.order_by("id_number").values_list("id_number", "version", "education")),
+            list(IncomeRecord.objects.order_by("household__number").values_list("household__number", "net_income")))
+
+
+def test_import_creates_the_registry_and_logs_it(users, files):
+    out = run_import(files.xlsx(titles=["2025年监测对象信息", "导出时间：2025-12-01"]), actor=users["county"])
+    assert out.loaded and out.header_row == 3
+    assert out.counts["households_new"] == 3 and out.counts["persons_new"] == 5
+    h1 = Household.objects.get(number="H001")
+    assert h1.village.name == "村A" and h1.household_type == "3" and h1.monitor_kind == "2"
+    assert h1.risk_types == ["01", "03"] and h1.monitor_identified_month == dt.date(2024, 3, 1)
+    assert (h1.head_name, h1.head_id_number, h1.size) == ("张三", ID_HEAD1, 3)
+    son = Member.objects.get(id_number=ID_SON1)  # typed with a lowercase x where it has one
+    assert son.birth_date == dt.date(2001, 5, 6) and son.sex == "1" and son.education == "04"
+    income = IncomeRecord.objects.get(household=h1, year=2025)
+    assert income.net_income == Decimal("14500.00") and income.per_capita_income == Decimal("4833.33")
+    assert h1.per_capita_income == Decimal("4833.33") and h1.income_year == 2025
+    assert Member.objects.get(id_number=ID_HEAD1).phone == "13800138000"
+    creates = ObjectChange.objects.filter(action="create", summary="导入")
+    assert creates.count() == 3 + 5  # households and members (an income is created with its household)
+    assert creates.filter(household_id=h1.pk).count() == 4
+    assert creates.first().user_name == "county"
+    for m in Member.objects.all():  # what the importer wrote passes the model's own validation
+        m.full_clean(exclude=["created_by", "updated_by"])
+    h1.full_clean(exclude=["created_by", "updated_by"])
+
+
+def test_reimport_of_the_same_file_changes_and_logs_nothing(users, files):
+    path = files.csv()
+    run_import(path, actor=users["county"])
+    before, logged = registry_state(), ObjectChange.objects.count()
+    out = run_import(path, actor=users["county"])
+    assert out.counts["households_unchanged"] == 3 and out.counts["persons_unchanged"] == 5
+    assert out.counts["persons_changed"] == out.counts["households_changed"] == 0
+    assert registry_state() == before and ObjectChange.objects.count() == logged
+
+
+def test_reimport_changing_one_member_changes_and_logs_exactly_that(users, files):
+    run_import(files.csv(), actor=users["county"])
+    rows = base_rows()
+    rows[2][11] = "大专"  # 张小: 高中 → 大专
+    job_id = uuid.uuid4()
+    with context.job_scope(job_id):
+        out = run_import(files.csv(rows, name="g.csv"), actor=users["county"])
+    assert out.counts["persons_changed"] == 1 and out.counts["persons_unchanged"] == 4
+    son = Member.objects.get(id_number=ID_SON1)
+    assert son.education == "06" and son.version == 2
+    updates = ObjectChange.objects.filter(action="update", summary="导入")
+    assert updates.count() == 1
+    change = updates.get()
+    assert change.object_id == str(son.pk) and change.prechange_data == {"education": "04"}
+    assert change.postchange_data == {"education": "06"}
+    assert change.household_id == son.household_id and change.job_id == job_id and change.user_name == "county"
+
+
+def test_errors_name_row_and_column_and_nothing_is_written(users, files):
+    rows = base_rows()
+    rows[0][4] = ID_HEAD1[:-1] + ("0" if ID_HEAD1[-1] != "0" else "1")  # wrong check digit, row 2
+    rows[3][1] = "不存在村"  # row 5
+    rows[4][10] = "很好"  # row 6: not a health code
+    out = run_import(files.csv(rows), actor=users["county"])
+    assert not out.loaded
+    errors = problems_of(out)
+    assert any(r == 2 and c == "证件号码" and "校验码错误" in m for r, c, m in errors)
+    assert any(r == 5 and "村" in c and "找不到行政村“甲镇不存在村”" in m for r, c, m in errors)
+    assert (6, "健康状况", "“很好”不是健康状况的有效值（可填：健康、长期慢性病、患大病、残疾）") in errors
+    assert Household.objects.count() == Member.objects.count() == 0
+    assert not ObjectChange.objects.filter(summary="导入").exists()
+
+
+def test_skip_bad_rows_loads_the_other_households_whole(users, files):
+    rows = base_rows()
+    rows[1][4] = "123"  # the wife's ID: the whole household H001 is held back
+    out = run_import(files.csv(rows), actor=users["county"], skip_bad_rows=True)
+    assert out.loaded and out.skipped_households == 1
+    assert sorted(Household.objects.values_list("number", flat=True)) == ["H002", "H003"]
+    assert not Member.objects.filter(name="张三").exists()
+
+
+def test_cross_row_rules(users, files):
+    rows = base_rows()
+    rows[1][5] = "户主"  # two heads in H001
+    rows[3][4] = ID_HEAD1  # H002's head uses H001's ID number
+    rows[2][6] = "脱贫户"  # household columns disagree within H001
+    errors = problems_of(run_import(files.csv(rows), actor=users["county"]))
+    messages = " ".join(m for _, _, m in errors)
+    assert "户H001有2名户主" in messages
+    assert "证件号码在文件中重复（第2行也有）" in messages
+    assert any(r == 4 and c == "户类型" and "同一户各行的“户类型”不一致" in m for r, c, m in errors)
+
+
+def test_households_missing_from_the_file_are_listed_not_deleted(users, files):
+    run_import(files.csv(), actor=users["county"])
+    out = run_import(files.csv(base_rows()[:3], name="only-h001.csv"), actor=users["county"])
+    assert out.loaded
+    assert out.missing_households["number"].to_list() == []  # H002/H003 are in other villages than the file's
+    rows = base_rows()[:3] + [["甲镇", "村B", "H004", "孙七", ID_HEAD2.replace(ID_HEAD2[6:10], "1961")[:17] + "0",
+                               "户主", "一般农户", "", "", "", "健康", "初中", "1", "0", "0", "2025", ""]]
+    out = run_import(files.csv(rows, name="h004.csv"), actor=users["county"], dry_run=True)
+    assert "H002" in out.missing_households["number"].to_list()
+    assert Household.objects.filter(number="H002", is_active=True).exists()
+
+
+def test_messy_cells_gbk_csv(users, files):
+    rows = base_rows()
+    rows[0][8] = "2024年3月"
+    rows[0][12] = " 12,000 "
+    rows[1][12] = "12,000"
+    rows[2][12] = "12000"
+    path = files.csv(rows, encoding="gbk", titles=["监测对象信息表"])
+    out = run_import(path, actor=users["county"])
+    assert out.loaded and out.encoding == "GBK" and out.header_row == 2
+    assert Household.objects.get(number="H001").monitor_identified_month == dt.date(2024, 3, 1)
+
+
+def test_excel_cells_dates_numbers_and_text(users, files):
+    headers = HEADERS + ["出生日期"]
+    rows = [r + [""] for r in base_rows()]
+
+    def cell(ws, r, c, v, wb):
+        if c == 8 and v:  # 识别监测时间 as a real Excel date
+            ws.write_datetime(r, c, dt.datetime(2024, 3, 1), wb.add_format({"num_format": "yyyy-mm-dd"}))
+            return True
+        if c == 12 and v:  # income as a number
+            ws.write_number(r, c, float(str(v).replace(",", "")))
+            return True
+        if c == len(HEADERS) and r == 1:
+            ws.write_number(r, c, 25570)  # Excel serial of 1970-01-02, the head's birth date
+            return True
+        return False
+
+    out = run_import(files.xlsx([r[:] for r in rows], headers=headers, cell_writer=cell), actor=users["county"])
+    assert out.loaded, problems_of(out)
+    assert Household.objects.get(number="H001").monitor_identified_month == dt.date(2024, 3, 1)
+    assert Member.objects.get(id_number=ID_HEAD1).birth_date == dt.date(1970, 1, 2)
+
+
+def test_unreadable_files_say_what_is_wrong(users, files, tmp_path):
+    with pytest.raises(ApplicationError, match="文件缺少必填列：“户类型”"):
+        run_import(files.csv([r[:6] for r in base_rows()], headers=HEADERS[:6]), actor=users["county"])
+    with pytest.raises(ApplicationError, match="没有找到表头"):
+        run_import(files.csv([["a", "b"]], headers=["x", "y"]), actor=users["county"])
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(ApplicationError, match="另存为.xlsx"):
+        run_import(old, actor=users["county"])
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(ApplicationError, match="无法读取Excel文件"):
+        run_import(broken, actor=users["county"])
+
+
+def test_scope_villages_outside_are_row_errors(users, files):
+    out = run_import(files.csv(), actor=users["officer"])  # 村A only
+    assert not out.loaded
+    errors = problems_of(out)
+    assert {r for r, _, m in errors if "不在您的管辖范围内" in m} == {5, 6}
+
+
+def test_id_active_in_another_household_is_refused(users, files):
+    run_import(files.csv(), actor=users["county"])
+    rows = [["甲镇", "村B", "H009", "王五", ID_HEAD2, "户主", "一般农户", "", "", "", "健康", "初中", "1", "0", "0",
+             "2025", ""]]
+    out = run_import(files.csv(rows, name="move.csv"), actor=users["county"])
+    assert not out.loaded
+    assert any("证件号码已在户H002中登记为在户成员" in m for _, _, m in problems_of(out))
+
+
+def test_round_trip_export_import_identical(users):
+    from fupin.batch.seed import generate
+
+    generate(persons=1500, townships=2, villages=6, check_date=dt.date(2026, 11, 1), progress=lambda m: None)
+    before = exports.person_frame(user=None, layout="template", show_ids=True, show_contact=True)
+    path = exports.write(before, fmt="xlsx")
+    with connection.cursor() as c:
+        for t in ("assistance_helperassignment", "registry_workrecord", "registry_incomerecord", "registry_member",
+                  "registry_household"):
+            c.execute(f"DELETE FROM {t}")
+    out = run_import(path, actor=None)
+    os.unlink(path)
+    assert out.loaded and out.error_rows == 0
+    after = exports.person_frame(user=None, layout="template", show_ids=True, show_contact=True)
+    assert after.height == before.height == 1500
+    assert after.equals(before)
+
+
+def test_export_masks_ids_for_a_role_without_view_id(users, files):
+    run_import(files.csv(), actor=users["county"])
+    masked = exports.person_frame(user=users["viewer"], layout="national", show_ids=False, show_contact=False)
+    assert masked.height == 5
+    assert masked["证件号码"].to_list()[0].count("*") == 8
+    assert "13800138000" not in masked["家庭成员联系电话"].to_list()
+    officer = exports.person_frame(user=users["officer"], layout="national", show_ids=True, show_contact=True)
+    assert officer["户编号"].unique().to_list() == ["H001"]  # scoped to 村A
+
+
+def _test_db_url() -> str:
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    return f"postgres://{s.get('USER') or 'postgres'}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+
+
+def test_a_load_killed_midway_leaves_the_database_as_it_was(users, tmp_path):
+    """SIGKILL while members are being written: the transaction never commits, nothing is left behind."""
+    from fupin.batch.seed import generate
+
+    generate(persons=40000, townships=2, villages=6, check_date=dt.date(2026, 11, 1), progress=lambda m: None)
+    frame = exports.person_frame(user=None, layout="template", show_ids=True, show_contact=True)
+    path = tmp_path / "big.csv"
+    with open(path, "wb") as fh:
+        frame.write_csv(fh)
+    with connection.cursor() as c:
+        for t in ("assistance_helperassignment", "registry_workrecord", "registry_incomerecord", "registry_member",
+                  "registry_household", "core_objectchange"):
+            c.execute(f"DELETE FROM {t}")
+    connection.close()
+    env = dict(os.environ, DATABASE_URL=_test_db_url(), FUPIN_CONN_MAX_AGE="0")
+    env.pop("PYTEST_VERSION", None)
+    fupin = str(Path(sys.executable).parent / "fupin")
+    proc = subprocess.Popen([fupin, "import", str(path)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if "写入农户" in line:  # the write transaction is open and households are going in
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "".join(seen)
+    assert not any("完成" in line for line in seen)
+    assert Household.objects.count() == Member.objects.count() == IncomeRecord.objects.count() == 0
+    assert ObjectChange.objects.count() == 0
+    # And the database is usable: the same file loads completely afterwards.
+    out = run_import(path, actor=None)
+    assert out.loaded and Member.objects.count() == 40000
+    assert pl.Series(list(Member.objects.values_list("household_id", flat=True))).null_count() == 0
