@@ -82,3 +82,43 @@ def test_stale_edit_in_two_tabs(live_server, browser, household, users):
     assert b.input_value("#id_address") == "乙的修改"
     household.refresh_from_db()
     assert household.address == "甲的修改"
+
+
+def test_upload_validate_confirm_import(live_server, browser, users, tmp_path):
+    """The staged import in the browser: upload, read the row errors, fix, confirm, see the summary."""
+    from fupin.registry.models import Household
+    from tests.imports.conftest import base_rows, write_csv
+
+    rows = base_rows()[:3]
+    rows[1][4] = "123"  # a bad ID in row 3
+    bad = write_csv(tmp_path / "村A监测户.csv", rows)
+    good = write_csv(tmp_path / "村A监测户-修正.csv", base_rows()[:3])
+
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", "officer")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    page.click("text=导入")
+    page.set_input_files("#id_file", str(bad))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#problems")
+    assert "证件号码长度应为18位，实际为3位" in page.text_content("#problems")
+    assert "有错误的行" in page.text_content("#report-counts")
+    page.screenshot(path=str(tmp_path / "import-errors.png"), full_page=True)
+    page.click("#confirm-load")  # without ticking "skip": refused, nothing written
+    page.wait_for_selector("text=请修正后重新上传")
+    assert Household.objects.count() == 0
+
+    page.goto(live_server.url + "/imports/")
+    page.set_input_files("#id_file", str(good))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#confirm-load")
+    assert "新增 1" in page.text_content("#report-counts")
+    page.click("#confirm-load")
+    page.wait_for_selector("#load-summary")
+    assert "新增农户1户、成员3人" in page.text_content("#load-summary")
+    page.screenshot(path=str(tmp_path / "import-done.png"), full_page=True)
+    shutil.copy(tmp_path / "import-errors.png", "/tmp/import-errors.png") if os.environ.get("FUPIN_KEEP_SHOTS") else None
+    assert Household.objects.filter(number="H001", village__name="村A").exists()

@@ -124,18 +124,32 @@ class Writer:
 
     PostgreSQL: Django's connection inside ``transaction.atomic()``; COPY in and out. SQLite: an ADBC connection
     to the database file with ``BEGIN IMMEDIATE`` (Django's own connection is closed first; SQLite has one writer).
+    On SQLite, Django's connection must stay closed until the block ends: ADBC links its own SQLite library,
+    and two SQLite libraries using one file from the same process break each other's POSIX locks.
     A process killed inside the block leaves nothing behind: PostgreSQL rolls the transaction back when the
     connection drops and SQLite's journal undoes an uncommitted write on next open.
 
     Reads through :meth:`query` see the transaction's own writes and return all-text frames.
     """
 
-    def __init__(self, *, lock_models: tuple[type[models.Model], ...] = ()):
+    active = False  # a writer is open in this process (progress reporting must not write meanwhile)
+
+    def __init__(self, *, lock_models: tuple[type[models.Model], ...] = (), sqlite_adbc: bool = True):
+        """``sqlite_adbc=False``: write SQLite through Django's own sqlite3 connection (slower, but safe in a
+        process where other threads hold connections to the file, such as a threaded web server)."""
         self.vendor = connection.vendor
+        self.adbc = self.vendor == "sqlite" and sqlite_adbc
         self.lock_models = lock_models
         self._stage_n = 0
 
     def __enter__(self) -> Writer:
+        Writer.active = True
+        if self.vendor == "sqlite" and not self.adbc:
+            self._atomic = transaction.atomic()  # BEGIN IMMEDIATE (settings): the write lock from the start
+            self._atomic.__enter__()
+            self._cursor = connection.cursor()
+            self._raw = self._cursor
+            return self
         if self.vendor == "postgresql":
             self._atomic = transaction.atomic()
             self._atomic.__enter__()
@@ -163,7 +177,8 @@ class Writer:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if self.vendor == "postgresql":
+        Writer.active = False
+        if self.vendor == "postgresql" or not self.adbc:
             self._cursor.close()
             self._atomic.__exit__(exc_type, exc, tb)
             return
@@ -179,7 +194,7 @@ class Writer:
     # -- statements ---------------------------------------------------------------------------------------------
     def execute(self, sql: str, params: list | tuple | None = None) -> int:
         """Run a statement; ``%s`` placeholders on both databases. Returns the affected row count."""
-        if self.vendor == "sqlite":
+        if self.adbc:
             sql = sql.replace("%s", "?")
         self._raw.execute(sql, params or ())
         if self.vendor == "sqlite":
@@ -202,6 +217,10 @@ class Writer:
                 return pl.DataFrame()
             return pl.read_csv(buf, infer_schema=False)
         self._raw.execute(sql)
+        if not self.adbc:
+            names = [d[0] for d in self._raw.description]
+            rows = self._raw.fetchall()
+            return pl.DataFrame(rows, schema={n: pl.Utf8 for n in names}, orient="row", strict=False)
         table = self._raw.fetch_arrow_table()
         df = pl.from_arrow(table)
         return df.with_columns([pl.col(c).cast(pl.Utf8) for c in df.columns if df.schema[c] != pl.Utf8])
@@ -224,9 +243,19 @@ class Writer:
                          if isinstance(f, models.CharField | models.TextField | models.JSONField)
                          and not f.null and f.column in df.columns] if model else []
             _copy_postgres(self._raw, table, df, text_cols)
-        else:
+        elif self.adbc:
             self._raw.adbc_ingest(table, _for_sqlite(df).to_arrow(), mode="append")
+        else:
+            self._executemany(table, df)
         return df.height
+
+    def _executemany(self, table: str, df: pl.DataFrame) -> None:
+        cols = ", ".join(f'"{c}"' for c in df.columns)
+        marks = ", ".join(["%s"] * df.width)
+        sql = f'INSERT INTO "{table}" ({cols}) VALUES ({marks})'
+        flat = _for_sqlite(df)
+        for start in range(0, flat.height, 20_000):
+            self._raw.executemany(sql, flat.slice(start, 20_000).rows())
 
     def stage(self, df: pl.DataFrame, like: type[models.Model] | None = None) -> str:
         """Copy a frame into a scratch table dropped at the end of the transaction; returns its name.
@@ -244,9 +273,13 @@ class Writer:
                 defs.append(f'"{col}" {sqltype}')
             self._raw.execute(f'CREATE TEMP TABLE "{name}" ({", ".join(defs)}) ON COMMIT DROP')
             _copy_postgres(self._raw, name, df, [])
-        else:
+        elif self.adbc:
             self._raw.execute(f'DROP TABLE IF EXISTS temp."{name}"')
             self._raw.adbc_ingest(name, _for_sqlite(df).to_arrow(), mode="create", temporary=True)
+        else:
+            self._raw.execute(f'DROP TABLE IF EXISTS temp."{name}"')
+            self._raw.execute(f'CREATE TEMP TABLE "{name}" ({", ".join(chr(34) + c + chr(34) for c in df.columns)})')
+            self._executemany(name, df)
         return name
 
     def update(self, model: type[models.Model], df: pl.DataFrame, *, version_check: bool = True,

@@ -1,6 +1,6 @@
 """Read-only snapshots of tables as Polars frames, pulled with ADBC (the batch engine's input).
 
-A separate ADBC connection reads what is committed; every column is cast to text in SQL so that SQLite's
+On PostgreSQL a separate ADBC connection reads what is committed (SQLite: Django's connection); every column is cast to text in SQL so that SQLite's
 per-value types cannot confuse Arrow's column types, and the caller decides how to read each column.
 """
 
@@ -28,11 +28,12 @@ def read_sql(sql: str, params: tuple = ()) -> pl.DataFrame:
             cur.execute(_numbered(sql), params or None)
             return pl.from_arrow(cur.fetch_arrow_table())
     if connection.vendor == "sqlite":
-        import adbc_driver_sqlite.dbapi as adbc_sqlite
-
-        with adbc_sqlite.connect(str(connection.settings_dict["NAME"])) as conn, conn.cursor() as cur:
-            cur.execute(sql.replace("%s", "?"), params or None)
-            return pl.from_arrow(cur.fetch_arrow_table())
+        # Through Django's own sqlite3 connection: a second SQLite library (ADBC's) opening the file in a
+        # process whose other threads hold connections would break SQLite's POSIX locks.
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            names = [d[0] for d in cur.description]
+            return pl.DataFrame(cur.fetchall(), schema={n: pl.Utf8 for n in names}, orient="row", strict=False)
     raise NotImplementedError(connection.vendor)
 
 

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
-from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from fupin.batch.bulkload import Writer, model_frame
@@ -379,8 +378,8 @@ class LoadResult:
     seconds: float
 
 
-def apply_plan(w: Writer, plan: Plan, *, actor, job_id: uuid.UUID | None, progress: Progress | None = None,
-               rebuild_indexes: bool | None = None) -> LoadResult:
+def apply_plan(w: Writer, plan: Plan, *, actor, job_id: uuid.UUID | None, content_types: dict,
+               progress: Progress | None = None, rebuild_indexes: bool | None = None) -> LoadResult:
     """Write the plan inside the writer's transaction."""
     import time
 
@@ -471,14 +470,14 @@ def apply_plan(w: Writer, plan: Plan, *, actor, job_id: uuid.UUID | None, progre
 
     step("写入变更记录", 92)
     logged = _write_log(w, plan, hh_new=hh_new, m_new=m_new, now=now, actor=actor, job_id=job_id,
-                        kinds=(h_kind, m_kind, i_kind))
+                        kinds=(h_kind, m_kind, i_kind), ct=content_types)
     w.finish([Household, Member, IncomeRecord, ObjectChange])
     return LoadResult(counts=plan.counts, logged=logged, seconds=time.monotonic() - t0)
 
 
-def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kinds) -> int:
+def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kinds, ct) -> int:
+    """Change-log rows for the load (content type ids looked up before the writer opened)."""
     h_kind, m_kind, i_kind = kinds
-    ct = {m: ContentType.objects.get_for_model(m).pk for m in (Household, Member, IncomeRecord)}
     frames = []
     # Creations: one entry per new household and member, with what the file gave.
     if hh_new.height:

@@ -87,7 +87,8 @@ def person_frame(*, user, layout: str = "national", household_ids: list[int] | N
     # All-empty columns come back typed as integers from SQLite: make every column text, as the SQL says.
     raw = raw.with_columns([pl.col(c).cast(pl.Utf8) for c, t in raw.schema.items() if t != pl.Utf8])
     if household_ids is not None:
-        raw = raw.join(pl.DataFrame({"hid": [str(i) for i in household_ids]}), on="hid", how="semi")
+        wanted = pl.DataFrame({"hid": [str(i) for i in household_ids]}, schema={"hid": pl.Utf8})
+        raw = raw.join(wanted, on="hid", how="semi")
     return format_frame(raw, layout=layout, show_ids=show_ids, show_contact=show_contact)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 from django.conf import settings
-from django.db import connection
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from fupin.accounts import scoping
@@ -87,7 +87,7 @@ class Outcome:
             "error_count": problems.filter(pl.col("severity") == ERROR).height if problems.height else 0,
             "warning_count": self.warning_count, "skipped_households": self.skipped_households,
             "loadable_households": loadable, "accepted_rows": self.accepted_rows,
-            "problems": problems.head(PROBLEMS_SHOWN).to_dicts() if problems.height else [],
+            "problems": problems.head(PROBLEMS_SHOWN).rename({ROW: "row"}).to_dicts() if problems.height else [],
             "missing_households": self.missing_households.height if self.missing_households is not None else 0,
             "missing_households_sample": (self.missing_households.head(50).to_dicts()
                                           if self.missing_households is not None else []),
@@ -98,7 +98,8 @@ class Outcome:
 
 
 def run_import(path: Path, *, actor, income_year: int | None = None, skip_bad_rows: bool = False,
-               dry_run: bool = False, progress=None, rebuild_indexes: bool | None = None) -> Outcome:
+               dry_run: bool = False, progress=None, rebuild_indexes: bool | None = None,
+               sqlite_adbc: bool = True) -> Outcome:
     """Validate and (unless ``dry_run`` or errors without ``skip_bad_rows``) load a person-layout file.
 
     Raises :class:`ApplicationError` for a file that cannot be read at all (format, header, missing columns)."""
@@ -111,15 +112,18 @@ def run_import(path: Path, *, actor, income_year: int | None = None, skip_bad_ro
     out.seconds["read"] = time.monotonic() - t
     t = time.monotonic()
     step("逐行校验", 25)
-    parsed = parse(table, villages=scope_villages(actor), income_year=income_year)
+    villages = scope_villages(actor)
+    parsed = parse(table, villages=villages, income_year=income_year)
     del table
     out.rows_read, out.ignored_headers = parsed.rows_read, parsed.ignored_headers
     out.seconds["validate"] = time.monotonic() - t
     t = time.monotonic()
     step("与系统数据比对", 50)
-    with Writer(lock_models=(Household, Member, IncomeRecord)) as w:
-        plan = make_plan(w, parsed, scope_villages=set(scope_villages(actor)["code"].to_list()),
-                         skip_bad_rows=skip_bad_rows)
+    content_types = {m: ContentType.objects.get_for_model(m).pk for m in (Household, Member, IncomeRecord)}
+    # On SQLite nothing may touch the database through Django while the writer is open: a second SQLite
+    # library in the same process would break the file locks (see Writer).
+    with Writer(lock_models=(Household, Member, IncomeRecord), sqlite_adbc=sqlite_adbc) as w:
+        plan = make_plan(w, parsed, scope_villages=set(villages["code"].to_list()), skip_bad_rows=skip_bad_rows)
         out.problems = pl.concat([parsed.problems, plan.problems]).sort(ROW, maintain_order=True)
         out.counts = plan.counts
         out.missing_households, out.missing_members = plan.missing_households, plan.missing_members
@@ -130,7 +134,7 @@ def run_import(path: Path, *, actor, income_year: int | None = None, skip_bad_ro
             return out
         t = time.monotonic()
         result = apply_plan(w, plan, actor=actor, job_id=context.job_id(), progress=step,
-                            rebuild_indexes=rebuild_indexes)
+                            rebuild_indexes=rebuild_indexes, content_types=content_types)
         out.logged = result.logged
         step("提交", 97)
     out.loaded = True
@@ -162,11 +166,19 @@ def batch_create(*, actor, uploaded, fmt: str, income_year: int | None) -> Impor
     return batch
 
 
+def _in_worker() -> bool:
+    """Jobs run by ``fupin worker`` (one connection per process) may use the fast ADBC path on SQLite; jobs run
+    in a web request (immediate backend) share the process with other threads' connections and may not."""
+    return "DatabaseBackend" in settings.TASKS["default"]["BACKEND"]
+
+
 def _progress_writer(job: Job):
     """Progress for the page: written between stages (on SQLite the load itself holds the only write lock)."""
     def step(message: str, pct: int) -> None:
-        if connection.vendor == "sqlite" or not connection.in_atomic_block:
-            Job.objects.filter(pk=job.pk).update(progress=pct, message=message)
+        if Writer.active:
+            return  # the write transaction is open: on SQLite no other connection may write, on PostgreSQL
+            # this connection's writes would only show at commit
+        Job.objects.filter(pk=job.pk).update(progress=pct, message=message)
     return step
 
 
@@ -178,7 +190,7 @@ def batch_validate(batch: ImportBatch) -> ImportBatch:
         try:
             with context.job_scope(job.id):
                 out = run_import(Path(batch.stored_path), actor=batch.user, income_year=batch.income_year,
-                                 dry_run=True, progress=_progress_writer(job))
+                                 dry_run=True, progress=_progress_writer(job), sqlite_adbc=_in_worker())
         except ApplicationError as exc:
             batch.status, batch.message = ImportBatch.Status.INVALID, exc.message[:500]
             batch.save(update_fields=["status", "message"])
@@ -200,7 +212,8 @@ def batch_load(batch: ImportBatch) -> ImportBatch:
         try:
             with context.job_scope(job.id):
                 out = run_import(Path(batch.stored_path), actor=batch.user, income_year=batch.income_year,
-                                 skip_bad_rows=batch.skip_bad_rows, progress=_progress_writer(job))
+                                 skip_bad_rows=batch.skip_bad_rows, progress=_progress_writer(job),
+                                 sqlite_adbc=_in_worker())
         except ApplicationError as exc:
             ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED, message=exc.message[:500])
             batch.refresh_from_db()
