@@ -119,6 +119,11 @@ def _sqlite_indexes(cursor, tables: list[str]) -> list[tuple[str, str]]:
     return cursor.fetchall()
 
 
+# Set by the CLI commands and the worker (processes with a single database connection): only there may SQLite
+# be written through ADBC's own SQLite library (see Writer).
+SQLITE_ADBC_ALLOWED = False
+
+
 class Writer:
     """One all-or-nothing write transaction on either database, for frame-sized work.
 
@@ -134,11 +139,11 @@ class Writer:
 
     active = False  # a writer is open in this process (progress reporting must not write meanwhile)
 
-    def __init__(self, *, lock_models: tuple[type[models.Model], ...] = (), sqlite_adbc: bool = True):
+    def __init__(self, *, lock_models: tuple[type[models.Model], ...] = (), sqlite_adbc: bool | None = None):
         """``sqlite_adbc=False``: write SQLite through Django's own sqlite3 connection (slower, but safe in a
         process where other threads hold connections to the file, such as a threaded web server)."""
         self.vendor = connection.vendor
-        self.adbc = self.vendor == "sqlite" and sqlite_adbc
+        self.adbc = self.vendor == "sqlite" and (SQLITE_ADBC_ALLOWED if sqlite_adbc is None else sqlite_adbc)
         self.lock_models = lock_models
         self._stage_n = 0
 

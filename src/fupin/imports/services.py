@@ -99,7 +99,7 @@ class Outcome:
 
 def run_import(path: Path, *, actor, income_year: int | None = None, skip_bad_rows: bool = False,
                dry_run: bool = False, progress=None, rebuild_indexes: bool | None = None,
-               sqlite_adbc: bool = True) -> Outcome:
+               sqlite_adbc: bool | None = None) -> Outcome:
     """Validate and (unless ``dry_run`` or errors without ``skip_bad_rows``) load a person-layout file.
 
     Raises :class:`ApplicationError` for a file that cannot be read at all (format, header, missing columns)."""

@@ -15,6 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="库中已有农户时跳过（不报错）")
 
     def handle(self, *args, persons, townships, villages, seed, if_empty, **options):
+        from fupin.batch import bulkload
+
+        bulkload.SQLITE_ADBC_ALLOWED = True  # a single-connection process: the fast SQLite path is safe
         from fupin.registry.models import Household
 
         if if_empty and Household.objects.exists():

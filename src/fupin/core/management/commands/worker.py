@@ -11,4 +11,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="处理完队列中的任务后退出")
 
     def handle(self, *args, **opts):
+        from fupin.batch import bulkload
+
+        bulkload.SQLITE_ADBC_ALLOWED = True  # a single-connection process: the fast SQLite path is safe
         call_command("db_worker", batch=opts["batch"], interval=1)

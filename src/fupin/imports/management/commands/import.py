@@ -29,6 +29,9 @@ class Command(BaseCommand):
         parser.add_argument("--show", type=int, default=30, help="最多列出多少条问题")
 
     def handle(self, *args, **opts):
+        from fupin.batch import bulkload
+
+        bulkload.SQLITE_ADBC_ALLOWED = True  # a single-connection process: the fast SQLite path is safe
         actor = None
         if opts["user"]:
             actor = User.objects.filter(username=opts["user"]).first()
