@@ -117,3 +117,13 @@ def api():
             client.force_authenticate(user)
         return client
     return _client
+
+
+@pytest.fixture(autouse=True)
+def _no_adbc_after_commands():
+    """Management commands run in-process (call_command) switch on the single-process ADBC path for SQLite;
+    the test process has other threads' connections (live server), so switch it off again after each test."""
+    yield
+    from fupin.batch import bulkload
+
+    bulkload.SQLITE_ADBC_ALLOWED = False
