@@ -20,7 +20,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,11 +124,9 @@ def leg(db: str, persons: int, skip_xlsx: bool) -> None:
     subprocess.run([sys.executable, "-c", WIPE], env=env, check=True)
     step("import CSV into empty registry", [FUPIN, "import", str(csv), "--show", "0"], env, persons)
     n = change_one_percent(csv, changed)
-    t = time.monotonic()
     step(f"re-import with {n:,} persons changed", [FUPIN, "import", str(changed), "--show", "0"], env, persons)
     logged = subprocess.run([sys.executable, "-c", COUNT_LOG], env=env, capture_output=True, text=True).stdout.strip()
     print(f"     changes logged by the re-import: {logged} (persons changed in the file: {n})")
-    del t
     if not skip_xlsx:
         subprocess.run([sys.executable, "-c", WIPE], env=env, check=True)
         step("import national XLSX into empty registry", [FUPIN, "import", str(xlsx), "--show", "0"], env, persons)

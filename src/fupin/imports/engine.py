@@ -8,7 +8,6 @@ and change log) is one :class:`~fupin.batch.bulkload.Writer` transaction: it com
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
@@ -18,7 +17,7 @@ import polars as pl
 from django.utils import timezone
 
 from fupin.batch.bulkload import Writer, model_frame
-from fupin.core.errors import ApplicationError, ConcurrentEditError
+from fupin.core.errors import ConcurrentEditError
 from fupin.core.models import ObjectChange
 from fupin.registry.models import Household, IncomeRecord, Member
 
@@ -349,9 +348,8 @@ def _changes(frame: pl.DataFrame, fields: list[str], kind_of: dict[str, str]) ->
         before, after = {}, {}
         for f in fields:
             if row[f"~{f}"]:
-                key = f
-                before[key] = _json_value(row[f"db.{f}"], kind_of.get(f, "text"))
-                after[key] = _json_value(row[f], kind_of.get(f, "text"))
+                before[f] = _json_value(row[f"db.{f}"], kind_of.get(f, "text"))
+                after[f] = _json_value(row[f], kind_of.get(f, "text"))
         out.append((int(row["db.id"]), before, after))
     return out
 
@@ -399,8 +397,6 @@ def apply_plan(w: Writer, plan: Plan, *, actor, job_id: uuid.UUID | None, conten
     h_next = w.next_id(Household)
     hh_new = plan.households_new.with_columns(pl.int_range(h_next, h_next + plan.households_new.height,
                                                            dtype=pl.Int64).alias("id"))
-    existing_ids = plan.households_changed.select("number", pl.col("db.id").cast(pl.Int64).alias("id")) \
-        if plan.households_changed.height else pl.DataFrame(schema={"number": pl.Utf8, "id": pl.Int64})
     total_new = plan.households_new.height + plan.members_new.height
     big = rebuild_indexes if rebuild_indexes is not None else total_new > 50_000 and total_new > w.scalar(
         "SELECT COUNT(*) FROM registry_member")
@@ -433,7 +429,6 @@ def apply_plan(w: Writer, plan: Plan, *, actor, job_id: uuid.UUID | None, conten
         id_map = w.query(f'SELECT CAST(h.id AS TEXT) AS household_id, h.number AS hh_number FROM registry_household h '
                          f'JOIN "{numbers}" s ON h.number = s.hh_number').with_columns(
             pl.col("household_id").cast(pl.Int64))
-        del existing_ids
 
         step("写入成员", 80)
         m_new = plan.members_new.join(id_map, on="hh_number", how="left")
@@ -542,13 +537,3 @@ def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kind
     }
     w.insert(ObjectChange, model_frame(ObjectChange, cols, log.height))
     return log.height
-
-
-def check_loadable(parsed_errors: int, skip_bad_rows: bool) -> None:
-    if parsed_errors and not skip_bad_rows:
-        raise ApplicationError(f"文件有{parsed_errors}处错误，未导入任何数据。请修正后重新导入，或选择“跳过有错误的行”",
-                               code="has_errors")
-
-
-def today() -> dt.date:
-    return timezone.localdate()

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+from django.db import connection
 
 from fupin.accounts import scoping
 from fupin.areas import codes as area_codes
@@ -21,8 +22,6 @@ from fupin.registry.models import Household, IncomeRecord, Member
 from .layouts import AREA, HOUSEHOLD, HOUSEHOLD_EXTRA, INCOME, MEMBER, Column, person_columns
 
 RISK_COLUMNS = 5
-MASKED_ID = "id"
-MASKED_CONTACT = "contact"
 
 
 def layout_columns(layout: str) -> list[Column]:
@@ -30,18 +29,6 @@ def layout_columns(layout: str) -> list[Column]:
     if layout == "national":
         cols = [c for c in cols if c.key != "year"]
     return cols
-
-
-def headers(layout: str) -> list[str]:
-    out = []
-    for c in layout_columns(layout):
-        if layout == "national" and c.key == "risk_types":
-            out.extend(f"致贫/返贫风险{i}" for i in range(1, RISK_COLUMNS + 1))
-        elif layout == "national" and c.aliases and c.target in (MEMBER,) and c.key == "phone":
-            out.append(c.aliases[0])
-        else:
-            out.append(c.label)
-    return out
 
 
 def _db(model, name: str) -> str:
@@ -75,7 +62,7 @@ def person_frame(*, user, layout: str = "national", household_ids: list[int] | N
         if model is not None:
             select.append(f'CAST({alias}."{_db(model, c.key)}" AS TEXT) AS "{c.target}.{c.key}"')
     scope, params = _scope_sql(user)
-    true = "true" if _vendor() == "postgresql" else "1"
+    true = "true" if connection.vendor == "postgresql" else "1"
     sql = (f"SELECT {', '.join(select)} FROM registry_member m "
            f"JOIN registry_household h ON h.id = m.household_id "
            f"JOIN areas_area v ON v.code = h.village_id LEFT JOIN areas_area t ON t.code = v.parent_id "
@@ -90,12 +77,6 @@ def person_frame(*, user, layout: str = "national", household_ids: list[int] | N
         wanted = pl.DataFrame({"hid": [str(i) for i in household_ids]}, schema={"hid": pl.Utf8})
         raw = raw.join(wanted, on="hid", how="semi")
     return format_frame(raw, layout=layout, show_ids=show_ids, show_contact=show_contact)
-
-
-def _vendor() -> str:
-    from django.db import connection
-
-    return connection.vendor
 
 
 def format_frame(raw: pl.DataFrame, *, layout: str, show_ids: bool, show_contact: bool) -> pl.DataFrame:

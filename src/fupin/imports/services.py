@@ -22,7 +22,7 @@ from fupin.batch.readers import read_table
 from fupin.core import context
 from fupin.core.errors import ApplicationError
 from fupin.core.jobs import job_run
-from fupin.core.models import AccessLog, Job
+from fupin.core.models import Job
 from fupin.registry.models import Household, IncomeRecord, Member
 
 from .engine import apply_plan, make_plan
@@ -242,8 +242,3 @@ def write_error_workbook(batch: ImportBatch, out: Outcome) -> str:
 
 def batch_discard(batch: ImportBatch) -> None:
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.CANCELLED)
-
-
-def log_template_download(user, fmt: str) -> None:
-    AccessLog.objects.create(user=user, user_name=user.username, action=AccessLog.Action.EXPORT,
-                             object_type="import_template", fields=fmt, row_count=0, unmasked=False)

@@ -12,7 +12,6 @@ reported and do not block.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -323,7 +322,3 @@ def extra_json(df: pl.DataFrame, present: set[str]) -> pl.Expr | None:
     encoded = pl.struct([pl.col(cid).alias(cid.split(".", 1)[1]) for cid in keys]).struct.json_encode()
     # Only the filled cells: {"产业帮扶":"…"} rather than a key per empty column.
     return encoded.str.replace_all(r'"[^"]*":null,?', "").str.replace(r",\}$", "}")
-
-
-def json_text(value) -> str:
-    return json.dumps(value, ensure_ascii=False)

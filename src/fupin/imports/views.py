@@ -11,10 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
-from fupin.accounts.scoping import has_perm, restrict
+from fupin.accounts.scoping import restrict
 from fupin.core import masking
 from fupin.core.errors import ApplicationError
 from fupin.core.views import PermissionRequiredMixin
+from fupin.registry import selectors
 from fupin.registry.views import _filtered
 
 from . import exports, services
@@ -147,10 +148,7 @@ class PersonExportView(PermissionRequiredMixin, View):
             return redirect("registry:household-list")
         qs = restrict(filterset.qs, request.user, "export")
         ids = list(qs.values_list("pk", flat=True))
-        show_ids = has_perm(request.user, "registry.view_id") and not qs.exclude(
-            pk__in=restrict(qs, request.user, "view_id").values("pk")).exists()
-        show_contact = has_perm(request.user, "registry.view_contact") and not qs.exclude(
-            pk__in=restrict(qs, request.user, "view_contact").values("pk")).exists()
+        show_ids, show_contact = selectors.export_visibility(qs, request.user)
         df = exports.person_frame(user=request.user, layout=layout, household_ids=ids, show_ids=show_ids,
                                   show_contact=show_contact)
         path = exports.write(df, fmt=fmt)

@@ -6,7 +6,7 @@ import re
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from fupin.accounts.scoping import restrict, subtree_q
+from fupin.accounts.scoping import has_perm, restrict, subtree_q
 from fupin.areas import codes as area_codes
 from fupin.assistance.models import HelperAssignment
 from fupin.core.models import ObjectChange
@@ -111,3 +111,13 @@ def child_area_counts(user, parent_code: str, child_level: int) -> dict[str, dic
         monitored_open=Count("id", filter=~Q(monitor_kind="") & Q(risk_eliminated=False)),
     )
     return {r["prefix"].ljust(12, "0"): r for r in rows}
+
+
+def export_visibility(qs, user) -> tuple[bool, bool]:
+    """Whether an export of ``qs`` may show full ID numbers and full phones/bank accounts: only when the user may
+    see them for every household in it (a role granted in one village does not unmask a township's list)."""
+    def allowed(action: str) -> bool:
+        return has_perm(user, f"registry.{action}") and not qs.exclude(
+            pk__in=restrict(qs, user, action).values("pk")).exists()
+
+    return allowed("view_id"), allowed("view_contact")

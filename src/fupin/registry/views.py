@@ -90,11 +90,7 @@ class HouseholdExportView(PermissionRequiredMixin, View):
         if total > settings.FUPIN_EXPORT_MAX_ROWS:
             messages.error(request, f"导出行数{total}超过上限{settings.FUPIN_EXPORT_MAX_ROWS}，请缩小筛选范围")
             return redirect(reverse("registry:household-list") + "?" + request.GET.urlencode())
-        # IDs and phones unmasked only for a user allowed to see them everywhere in the export's scope.
-        show_ids = has_perm(request.user, "registry.view_id") and not qs.exclude(
-            pk__in=restrict(qs, request.user, "view_id").values("pk")).exists()
-        show_contact = has_perm(request.user, "registry.view_contact") and not qs.exclude(
-            pk__in=restrict(qs, request.user, "view_contact").values("pk")).exists()
+        show_ids, show_contact = selectors.export_visibility(qs, request.user)
         path, rows = write_households_xlsx(qs.order_by("number"), show_ids=show_ids, show_contact=show_contact)
         masking.log_access(user=request.user, action="export", object_type="household", row_count=rows,
                            unmasked=show_ids or show_contact, fields="household_list",

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from fupin.accounts.models import User
+from fupin.accounts.scoping import has_perm
 from fupin.core.models import AccessLog
 from fupin.imports import exports
 
@@ -24,17 +25,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         actor = None
-        show = True
         if opts["user"]:
             actor = User.objects.filter(username=opts["user"]).first()
             if actor is None:
                 raise CommandError(f"用户“{opts['user']}”不存在")
-            from fupin.accounts.scoping import has_perm
-
-            show = None
-            show_ids, show_contact = has_perm(actor, "registry.view_id"), has_perm(actor, "registry.view_contact")
-        if show:
-            show_ids = show_contact = True
+        # The system (no user) exports everything unmasked; a user gets what their roles allow.
+        show_ids = actor is None or has_perm(actor, "registry.view_id")
+        show_contact = actor is None or has_perm(actor, "registry.view_contact")
         t = time.monotonic()
         df = exports.person_frame(user=actor, layout=opts["layout"], show_ids=show_ids, show_contact=show_contact)
         path = exports.write(df, fmt=opts["format"])
