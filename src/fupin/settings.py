@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "fupin.registry",
     "fupin.assistance",
     "fupin.imports",
+    "fupin.quality",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("areas/", include("fupin.areas.urls")),
     path("registry/", include("fupin.registry.urls")),
     path("imports/", include("fupin.imports.urls")),
+    path("quality/", include("fupin.quality.urls")),
     path("api/", include("fupin.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

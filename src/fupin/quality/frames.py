@@ -1,0 +1,280 @@
+"""The frames the rules read: one snapshot of an area subtree (or one household) as typed Polars frames.
+
+``persons``    active members of active households; the member's own columns, derived columns (``age`` at the
+               check date, ``can_work``, ``stage`` …), work-record aggregates (``wr_*``) and every household column
+               under an ``h_`` prefix.
+``households`` active households; household columns, the latest income record up to the check year (``inc_*``),
+               the income of the identification year (``idinc_*``) and member aggregates (``n_*``).
+``villages``   villages of the subtree with their profile (``is_exited``, ``total_population`` …) and registry
+               counts (``reg_*``).
+
+Every column is read as text in SQL (SQLite's per-value types would otherwise confuse Arrow) and typed here, so
+both databases give the same frames. The check date is a parameter of the snapshot: no rule reads the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+from django.db import connection
+
+from fupin.areas import codes as area_codes
+from fupin.batch.snapshot import read_sql
+from fupin.core import codes
+
+BOOL, INT, NUM, DATE, TEXT = "bool", "int", "num", "date", "text"
+
+MEMBER_COLUMNS = {
+    "id": INT, "household_id": INT, "version": INT, "name": TEXT, "id_type": TEXT, "id_number": TEXT, "sex": TEXT,
+    "birth_date": DATE, "relationship": TEXT, "education": TEXT, "student_status": TEXT,
+    "not_in_school_reason": TEXT, "dropout_reason": TEXT, "health": TEXT, "disability_category": TEXT,
+    "disability_grade": TEXT, "disability_certificate": TEXT, "labour_capacity": TEXT, "work_status": TEXT,
+    "work_months": INT, "welfare_post": BOOL, "welfare_post_months": INT, "med_resident": BOOL,
+    "med_employee": BOOL, "med_critical": BOOL, "pension_resident": BOOL, "pension_employee": BOOL, "dibao": TEXT,
+    "tekun": TEXT, "medical_assistance": BOOL, "phone": TEXT,
+}
+HOUSEHOLD_COLUMNS = {
+    "id": INT, "number": TEXT, "village_id": TEXT, "version": INT, "phone": TEXT, "household_type": TEXT,
+    "attribute": TEXT, "year_identified": INT, "year_exited": INT, "main_cause": TEXT, "other_causes": TEXT,
+    "relocation": TEXT, "no_labour_support": BOOL, "monitor_kind": TEXT, "risk_types": TEXT,
+    "monitor_identified_month": DATE, "risk_eliminated": BOOL, "elimination_way": TEXT, "eliminated_month": DATE,
+    "land_cultivated": NUM, "land_irrigated": NUM, "land_forest": NUM, "land_returned": NUM, "land_orchard": NUM,
+    "land_pasture": NUM, "land_water": NUM, "road_distance_km": NUM, "entry_road": TEXT,
+    "entry_road_hardened": BOOL, "housing_area": NUM, "dangerous_house": TEXT, "has_living_power": BOOL,
+    "water_difficult": BOOL, "water_safe": BOOL, "has_sanitary_toilet": BOOL, "toilet_usable": BOOL,
+    "education_secured": BOOL, "medical_secured": BOOL, "housing_secured": BOOL, "water_secured": BOOL,
+    "head_name": TEXT, "size": INT,
+}
+INCOME_COLUMNS = {"year": INT, "wage": NUM, "operating": NUM, "property": NUM, "transfer": NUM,
+                  "production_expenses": NUM, "medical_out_of_pocket": NUM, "per_capita_income": NUM}
+WORK_COLUMNS = {"member_id": INT, "kind": TEXT, "county": TEXT, "start_month": DATE, "end_month": DATE,
+                "monthly_income": NUM}
+PROFILE_COLUMNS = {"village_id": TEXT, "is_exited": BOOL, "total_households": INT, "total_population": INT}
+
+
+@dataclass
+class Frames:
+    persons: pl.DataFrame
+    households: pl.DataFrame
+    villages: pl.DataFrame
+    check_date: dt.date
+
+    def of(self, level: str) -> pl.DataFrame:
+        return {"person": self.persons, "household": self.households, "village": self.villages}[level]
+
+
+# --- reading ----------------------------------------------------------------------------------------------------
+def _select(alias: str, columns: dict[str, str], prefix: str = "") -> str:
+    return ", ".join(f'CAST({alias}."{_db_column(c)}" AS TEXT) AS "{prefix}{c}"' for c in columns)
+
+
+def _db_column(name: str) -> str:
+    return {"village_id": "village_id", "household_id": "household_id", "member_id": "member_id"}.get(name, name)
+
+
+def _where(area_code: str | None, household_ids: list[int] | None, alias: str = "h") -> str:
+    parts = [f"{alias}.is_active = {_true()}"]
+    if area_code:
+        lo, hi = area_codes.subtree_range(_digits(area_code))
+        parts.append(f"{alias}.village_id BETWEEN '{lo}' AND '{hi}'")
+    if household_ids is not None:
+        ids = ", ".join(str(int(i)) for i in household_ids) or "NULL"
+        parts.append(f"{alias}.id IN ({ids})")
+    return " AND ".join(parts)
+
+
+def _digits(code: str) -> str:
+    if not code.isdigit():
+        raise ValueError(f"区划代码应为数字：{code}")
+    return code
+
+
+def _true() -> str:
+    return "true" if connection.vendor == "postgresql" else "1"
+
+
+def _read(sql: str, columns: dict[str, str]) -> pl.DataFrame:
+    df = read_frame(sql)
+    if df.width == 0 or df.height == 0:
+        df = pl.DataFrame(schema={c: pl.Utf8 for c in columns})
+    return typed(df, columns)
+
+
+def read_frame(sql: str) -> pl.DataFrame:
+    """A SELECT as a frame. SQLite through ADBC where the process may use it (CLI, worker: one connection),
+    else through Django's connection (see :mod:`fupin.batch.snapshot`)."""
+    from fupin.batch import bulkload
+
+    if connection.vendor == "sqlite" and bulkload.SQLITE_ADBC_ALLOWED and not connection.in_atomic_block:
+        import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+        connection.close()
+        with adbc_sqlite.connect(str(connection.settings_dict["NAME"])) as conn, conn.cursor() as cur:
+            cur.execute(sql)
+            df = pl.from_arrow(cur.fetch_arrow_table())
+        return df.with_columns([pl.col(c).cast(pl.Utf8) for c in df.columns if df.schema[c] != pl.Utf8])
+    return read_sql(sql)
+
+
+def typed(df: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
+    """Text columns from either database → typed columns (empty text stays empty; missing numbers are null)."""
+    exprs = []
+    for name, kind in columns.items():
+        c = pl.col(name).cast(pl.Utf8)
+        if kind == BOOL:
+            e = pl.when(c.is_null()).then(None).otherwise(c.is_in(["1", "true", "t", "True"]))
+        elif kind == INT:
+            e = c.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
+        elif kind == NUM:
+            e = c.cast(pl.Float64, strict=False)
+        elif kind == DATE:
+            e = c.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+        else:
+            e = c.fill_null("")
+        exprs.append(e.alias(name))
+    return df.select(exprs)
+
+
+def load(*, check_date: dt.date, area_code: str | None = None, household_ids: list[int] | None = None) -> Frames:
+    """Snapshot the registry under ``area_code`` (or just ``household_ids``) and build the rule frames."""
+    where = _where(area_code, household_ids)
+    hh = _read(f"SELECT {_select('h', HOUSEHOLD_COLUMNS)} FROM registry_household h WHERE {where}",
+               HOUSEHOLD_COLUMNS)
+    members = _read(
+        f"SELECT {_select('m', MEMBER_COLUMNS)} FROM registry_member m JOIN registry_household h "
+        f"ON h.id = m.household_id WHERE {where} AND m.is_active = {_true()}", MEMBER_COLUMNS)
+    income_cols = {"household_id": INT, **INCOME_COLUMNS}
+    incomes = _read(
+        f"SELECT {_select('i', income_cols)} FROM registry_incomerecord i JOIN registry_household h "
+        f"ON h.id = i.household_id WHERE {where} AND i.year <= {int(check_date.year)}", income_cols)
+    work = _read(
+        f"SELECT {_select('w', WORK_COLUMNS)} FROM registry_workrecord w JOIN registry_member m ON m.id = w.member_id "
+        f"JOIN registry_household h ON h.id = m.household_id WHERE {where} AND m.is_active = {_true()}",
+        WORK_COLUMNS)
+    if household_ids is None:
+        village_where = "TRUE" if not area_code else \
+            "a.code BETWEEN '{}' AND '{}'".format(*area_codes.subtree_range(_digits(area_code)))
+        villages = _read(
+            f"SELECT CAST(a.code AS TEXT) AS village_id, CAST(p.is_exited AS TEXT) AS is_exited, "
+            f"CAST(p.total_households AS TEXT) AS total_households, "
+            f"CAST(p.total_population AS TEXT) AS total_population FROM areas_area a "
+            f"LEFT JOIN areas_villageprofile p ON p.village_id = a.code WHERE a.level = 5 AND {village_where}",
+            PROFILE_COLUMNS)
+    else:
+        villages = typed(pl.DataFrame(schema={c: pl.Utf8 for c in PROFILE_COLUMNS}), PROFILE_COLUMNS)
+    return build(hh, members, incomes, work, villages, check_date=check_date)
+
+
+# --- derived columns --------------------------------------------------------------------------------------------
+def _attr_map(list_name: str, attr: str) -> dict[str, object]:
+    return {item.code: item.attrs.get(attr) for item in codes.get(list_name).items if attr in item.attrs}
+
+
+def age_at(birth: pl.Expr, on: dt.date) -> pl.Expr:
+    """Whole years at ``on``: one less if the birthday has not come yet that year."""
+    before = (birth.dt.month() > on.month) | ((birth.dt.month() == on.month) & (birth.dt.day() > on.day))
+    return (pl.lit(on.year) - birth.dt.year() - before.cast(pl.Int32)).cast(pl.Int32)
+
+
+def _mapped(col: str, mapping: dict, dtype) -> pl.Expr:
+    return pl.col(col).replace_strict(mapping, default=None, return_dtype=dtype)
+
+
+def build(hh: pl.DataFrame, members: pl.DataFrame, incomes: pl.DataFrame, work: pl.DataFrame,
+          villages: pl.DataFrame, *, check_date: dt.date) -> Frames:
+    """Derive the rule columns from typed table frames (also used by tests to build frames without a database)."""
+    on = check_date
+    id_ok = members["id_number"].str.contains(r"^\d{17}[\dX]$")
+    birth_from_id = pl.col("id_number").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    persons = members.with_columns(
+        pl.when(id_ok).then(birth_from_id).otherwise(pl.col("birth_date")).fill_null(pl.col("birth_date"))
+        .alias("birth"))
+    away = [c for c, v in _attr_map("work_status", "away").items() if v]
+    persons = persons.with_columns(
+        age_at(pl.col("birth"), on).alias("age"),
+        _mapped("labour_capacity", _attr_map("labour_capacity", "can_work"), pl.Utf8).fill_null("").alias("can_work"),
+        _mapped("relationship", _attr_map("relationship", "generation"), pl.Int32).alias("generation"),
+        _mapped("relationship", _attr_map("relationship", "sex"), pl.Utf8).fill_null("").alias("rel_sex"),
+        _mapped("student_status", _attr_map("student_status", "stage"), pl.Utf8).fill_null("").alias("stage"),
+        _mapped("student_status", _attr_map("student_status", "compulsory"), pl.Boolean).fill_null(False)
+        .alias("compulsory"),
+        _mapped("education", _attr_map("education", "rank"), pl.Int32).alias("edu_rank"),
+        pl.col("work_status").is_in(away).alias("away"),
+        (~pl.col("work_status").is_in(["", "0"])).alias("working"),
+    )
+    persons = persons.with_columns(
+        (~pl.col("stage").is_in(["", "preschool"])).alias("is_student"),
+        (pl.col("dibao").is_in(["1", "2"])).alias("on_dibao"),
+        (pl.col("tekun").is_in(["1", "2"])).alias("on_tekun"),
+    )
+    persons = persons.join(_work_aggregates(work, on), left_on="id", right_on="member_id", how="left").with_columns(
+        pl.col("wr_count").fill_null(0), pl.col("wr_overlap").fill_null(False),
+        pl.col("wr_open").fill_null(False), pl.col("wr_actual").fill_null(0), pl.col("wr_planned").fill_null(0))
+
+    # Head of household: age for the generation checks.
+    heads = persons.filter(pl.col("relationship") == "01").group_by("household_id").agg(
+        pl.col("age").first().alias("head_age"), pl.len().alias("_heads"))
+    persons = persons.join(heads.select("household_id", "head_age"), on="household_id", how="left")
+
+    households = hh.join(_latest_income(incomes, "inc_"), left_on="id", right_on="household_id", how="left")
+    ident = hh.select("id", pl.col("monitor_identified_month").dt.year().alias("_iy")).join(
+        incomes, left_on=["id", "_iy"], right_on=["household_id", "year"], how="inner").select(
+        pl.col("id").alias("household_id"), *[pl.col(c).alias(f"idinc_{c}") for c in INCOME_COLUMNS if c != "year"])
+    households = households.join(ident, left_on="id", right_on="household_id", how="left")
+    households = households.join(_member_aggregates(persons), left_on="id", right_on="household_id", how="left")
+    households = households.with_columns(pl.col(c).fill_null(0) for c in households.columns if c.startswith("n_"))
+    persons = persons.join(households.select(pl.all().name.prefix("h_")), left_on="household_id", right_on="h_id",
+                           how="inner")
+
+    reg = households.group_by("village_id").agg(
+        pl.len().alias("reg_households"), pl.col("n_persons").sum().alias("reg_persons"))
+    villages = villages.join(reg, on="village_id", how="left").with_columns(
+        pl.col("reg_households").fill_null(0), pl.col("reg_persons").fill_null(0))
+    return Frames(persons=persons, households=households, villages=villages, check_date=check_date)
+
+
+def _work_aggregates(work: pl.DataFrame, on: dt.date) -> pl.DataFrame:
+    """Per member: the actual work periods (``wr_*``) and the number of planned ones (``wr_planned``)."""
+    actual = work.filter(pl.col("kind") == "actual").sort("member_id", "start_month")
+    actual = actual.with_columns(pl.col("end_month").shift(1).over("member_id").alias("_prev_end"))
+    planned = work.filter(pl.col("kind") == "planned").group_by("member_id").agg(pl.len().alias("wr_planned"))
+    return actual.group_by("member_id").agg(
+        pl.len().alias("wr_count"),
+        pl.len().alias("wr_actual"),
+        pl.col("start_month").min().alias("wr_first_start"),
+        pl.col("end_month").last().alias("wr_last_end"),
+        (pl.col("end_month").last().is_null() | (pl.col("end_month").last() > pl.lit(on))).alias("wr_open"),
+        (pl.col("start_month") < pl.col("_prev_end")).any().alias("wr_overlap"),
+        pl.col("monthly_income").min().alias("wr_min_monthly_income"),
+        pl.col("county").drop_nulls().filter(pl.col("county").drop_nulls() != "").last().alias("wr_county"),
+    ).join(planned, on="member_id", how="full", coalesce=True)
+
+
+def _latest_income(incomes: pl.DataFrame, prefix: str) -> pl.DataFrame:
+    latest = incomes.sort("household_id", "year").group_by("household_id").last()
+    return latest.select("household_id", *[pl.col(c).alias(prefix + c) for c in INCOME_COLUMNS])
+
+
+def _member_aggregates(persons: pl.DataFrame) -> pl.DataFrame:
+    """Per-household counts that household rules compare against (one group-by over the members)."""
+    c = pl.col
+    return persons.group_by("household_id").agg(
+        pl.len().alias("n_persons"),
+        (c("relationship") == "01").sum().alias("n_heads"),
+        (c("can_work") == "full").sum().alias("n_full_labour"),
+        c("can_work").is_in(["full", "partial"]).sum().alias("n_can_work"),
+        (c("health") == "4").sum().alias("n_disabled"),
+        c("health").is_in(["2", "3"]).sum().alias("n_ill"),
+        (~(c("med_resident").fill_null(False) | c("med_employee").fill_null(False))).sum().alias("n_uninsured"),
+        c("on_dibao").sum().alias("n_dibao"),
+        c("on_tekun").sum().alias("n_tekun"),
+        c("working").sum().alias("n_working"),
+        c("away").sum().alias("n_away"),
+        (c("wr_count") > 0).sum().alias("n_work_record"),
+        (c("age").is_between(6, 15) & ~c("is_student")).sum().alias("n_child_out_of_school"),
+        (c("dropout_reason") != "").sum().alias("n_dropout"),
+        (c("can_work") == "none").sum().alias("n_no_labour"),
+        c("welfare_post").fill_null(False).sum().alias("n_welfare_posts"),
+    )

@@ -1,0 +1,167 @@
+"""Rule settings (parameters by area and year), runs, problems (问题清单) and their history.
+
+A problem is keyed by its rule and the household / member / village it concerns, so a run that finds the same
+thing again updates the same problem: its history (found, fixed, reappeared, exempted, exemption lapsed) stays
+in one place. Rules themselves are code (:mod:`fupin.quality.catalogue`); only their settings are rows.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from fupin.core.models import ChangeLoggedModel
+
+from .catalogue import LEVELS, SEVERITIES
+
+
+class RuleSetting(ChangeLoggedModel):
+    """Parameters (and on/off) of one rule for an area subtree (province or county) and optionally one year.
+
+    The most specific setting wins: a county's over its province's, a year's over the one for all years. Edits
+    are change-logged (their history is the parameter history)."""
+
+    rule_code = models.CharField("规则编号", max_length=20)
+    area = models.ForeignKey("areas.Area", verbose_name="适用区划", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField("适用年度", default=0, blank=True, help_text="0 = 各年度")
+    enabled = models.BooleanField("启用", default=True)
+    params = models.JSONField("参数", default=dict, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    scope_app = "quality"
+    scope_field = "area_id"
+
+    class Meta:
+        ordering = ["rule_code", "area_id", "year"]
+        constraints = [models.UniqueConstraint(fields=["rule_code", "area", "year"], name="uniq_rule_setting",
+                                               violation_error_message="该规则在该区划和年度已有设置，请修改原设置")]
+        verbose_name = "规则参数"
+        verbose_name_plural = "规则参数"
+
+    def __str__(self):
+        return f"{self.rule_code} @ {self.area_id} {self.year or '各年度'}"
+
+    def changelog_scope(self):
+        return None, self.area_id
+
+
+class Run(models.Model):
+    """One evaluation of (part of) the catalogue over an area subtree."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "运行中"
+        SUCCEEDED = "succeeded", "已完成"
+        FAILED = "failed", "失败"
+
+    started_at = models.DateTimeField("开始时间", auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="+")
+    user_name = models.CharField("发起人", max_length=150, blank=True)
+    job = models.ForeignKey("core.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    area = models.ForeignKey("areas.Area", verbose_name="范围", on_delete=models.PROTECT, related_name="+")
+    check_date = models.DateField("核查基准日")
+    rule_codes = models.JSONField("规则", default=list, blank=True, help_text="空 = 全部启用的规则")
+    params = models.JSONField("所用参数", default=dict, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.RUNNING)
+    message = models.CharField("说明", max_length=500, blank=True)
+    persons = models.PositiveIntegerField("人数", default=0)
+    households = models.PositiveIntegerField("户数", default=0)
+    findings = models.PositiveIntegerField("发现问题", default=0)
+    counts = models.JSONField("各规则问题数", default=dict, blank=True)
+    outcome = models.JSONField("处理结果", default=dict, blank=True)  # new / reopened / fixed / lapsed
+    timings = models.JSONField("耗时(秒)", default=dict, blank=True)
+
+    scope_app = "quality"
+    scope_field = "area_id"
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = "核查批次"
+        verbose_name_plural = "核查批次"
+
+    def __str__(self):
+        return f"核查 {self.area_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Problem(models.Model):
+    """One rule's finding on one village, household or member, across runs."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "待整改"
+        PENDING = "pending", "豁免待审核"
+        EXEMPTED = "exempted", "已豁免"
+        FIXED = "fixed", "已整改"
+
+    ACTIVE = (Status.OPEN, Status.PENDING)
+
+    key = models.CharField(max_length=80, unique=True)  # rule|household|member|village
+    rule_code = models.CharField("规则编号", max_length=20, db_index=True)
+    level = models.CharField("层级", max_length=10, choices=list(LEVELS.items()))
+    severity = models.CharField("级别", max_length=10, choices=list(SEVERITIES.items()))
+    village = models.ForeignKey("areas.Area", verbose_name="行政村", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey("registry.Household", verbose_name="农户", on_delete=models.CASCADE, null=True,
+                                  blank=True, related_name="problems")
+    member = models.ForeignKey("registry.Member", verbose_name="成员", on_delete=models.CASCADE, null=True,
+                               blank=True, related_name="problems")
+    household_number = models.CharField("户编号", max_length=32, blank=True)
+    member_name = models.CharField("姓名", max_length=50, blank=True)
+    message = models.CharField("问题说明", max_length=300)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    data_version = models.CharField("数据版本", max_length=40, blank=True)  # household[:member] version when found
+    first_run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, related_name="+")
+    last_run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, related_name="+")
+    found_at = models.DateTimeField("发现时间")
+    last_seen_at = models.DateTimeField("最近发现时间")
+    due_date = models.DateField("整改期限", null=True, blank=True)
+    closed_at = models.DateTimeField("整改/豁免时间", null=True, blank=True)
+    # Exemption (豁免): requested with a reason and evidence, approved by the township or county.
+    exemption_reason = models.TextField("豁免理由", blank=True)
+    exemption_evidence = models.FileField("佐证材料", upload_to="quality/evidence/%Y/%m/", blank=True)
+    exemption_requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                               blank=True, related_name="+")
+    exemption_reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                              blank=True, related_name="+")
+    exemption_version = models.CharField(max_length=40, blank=True)  # data version the exemption was granted on
+    version = models.PositiveIntegerField(default=1)
+
+    scope_app = "quality"
+    scope_field = "village_id"
+
+    class Meta:
+        ordering = ["village_id", "household_number", "rule_code"]
+        indexes = [models.Index(fields=["village", "status"], name="problem_village_status"),
+                   models.Index(fields=["rule_code", "status"], name="problem_rule_status")]
+        verbose_name = "问题数据"
+        verbose_name_plural = "问题数据"
+
+    def __str__(self):
+        return f"{self.rule_code} {self.household_number} {self.member_name}".strip()
+
+    @property
+    def rule(self):
+        from .catalogue import CATALOGUE
+
+        return CATALOGUE.get(self.rule_code)
+
+
+class ProblemEvent(models.Model):
+    """History of a problem: every status change, by whom (or by which run), with a comment."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="events")
+    time = models.DateTimeField("时间", db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+")
+    user_name = models.CharField("操作人", max_length=150, blank=True)
+    run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    from_status = models.CharField("原状态", max_length=10, blank=True)
+    to_status = models.CharField("新状态", max_length=10)
+    comment = models.CharField("说明", max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["time", "id"]
+        verbose_name = "问题处理记录"
+        verbose_name_plural = "问题处理记录"
+
+    def __str__(self):
+        return f"{self.from_status}→{self.to_status}"

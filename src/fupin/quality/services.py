@@ -1,0 +1,315 @@
+"""Writes of the data-quality module: runs, the problem list they keep, exemptions and rule settings.
+
+A run snapshots the registry under an area (:mod:`.frames`), evaluates the rules (:mod:`.engine`) and reconciles
+the findings with the stored problems in one all-or-nothing write (:class:`~fupin.batch.bulkload.Writer`, COPY /
+ADBC at scale): new findings open problems, findings of fixed problems reopen them, active problems the run no
+longer finds are fixed, and an exemption lapses when the data it was granted on has changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+
+import polars as pl
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from fupin.accounts.scoping import has_perm
+from fupin.areas import codes as area_codes
+from fupin.areas.models import Area
+from fupin.batch.bulkload import Writer, model_frame
+from fupin.core.changes import create_logged, update_logged
+from fupin.core.errors import ApplicationError, ConcurrentEditError, PermissionDeniedError
+
+from . import catalogue, engine, frames, params
+from .catalogue import VILLAGE, ParamError
+from .models import Problem, ProblemEvent, RuleSetting, Run
+
+Progress = Callable[[str, int], None]
+ACTIVE = ("open", "pending", "exempted")
+
+
+def _due_days() -> int:
+    return int(getattr(settings, "FUPIN_QUALITY_DUE_DAYS", 30))
+
+
+def _require(actor, perm: str, area_code: str, what: str) -> None:
+    if actor is not None and not has_perm(actor, perm, area_code):
+        raise PermissionDeniedError(f"您没有在该区划{what}的权限")
+
+
+# --- runs -----------------------------------------------------------------------------------------------------
+def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, check_date: dt.date | None = None,
+                job=None, progress: Progress | None = None, sqlite_adbc: bool | None = None,
+                collect: list | None = None) -> Run:
+    """Evaluate the catalogue (or ``rule_codes``) over ``area_code`` and update the problem list.
+
+    ``collect``: a list the findings frame is appended to (the CLI's ``--json``)."""
+    step = progress or (lambda _m, _p: None)
+    area = Area.objects.filter(code=area_code).first()
+    if area is None:
+        raise ApplicationError(f"区划代码{area_code}不存在")
+    _require(actor, "quality.run", area_code, "运行数据核查")
+    check_date = check_date or timezone.localdate()
+    try:
+        rules = catalogue.select(rule_codes)
+        resolved = params.resolve(rules, area_code, check_date.year)
+    except ParamError as exc:
+        raise ApplicationError(str(exc)) from None
+    run = Run.objects.create(user=actor if getattr(actor, "pk", None) else None,
+                             user_name=getattr(actor, "username", "") or "system", job=job, area=area,
+                             check_date=check_date, rule_codes=[r.code for r in rules] if rule_codes else [],
+                             params=params.shown(resolved))
+    try:
+        timings = {}
+        t = time.perf_counter()
+        step("读取数据快照", 10)
+        fr = frames.load(check_date=check_date, area_code=area_code)
+        timings["snapshot"] = round(time.perf_counter() - t, 3)
+        t = time.perf_counter()
+        step("运行规则", 40)
+        ev = engine.evaluate(fr, rules, resolved)
+        timings["rules"] = round(time.perf_counter() - t, 3)
+        if collect is not None:
+            collect.append(ev.findings)
+        t = time.perf_counter()
+        step("写入问题清单", 70)
+        lo, hi = area_codes.subtree_range(area_code)
+        settled = [r.code for r in rules if all(p is not None for _s, p in resolved[r.code])]
+        outcome = reconcile(ev.findings, scope=f"p.village_id BETWEEN '{lo}' AND '{hi}'", rule_codes=settled,
+                            run=run, actor=actor, sqlite_adbc=sqlite_adbc)
+        timings["write"] = round(time.perf_counter() - t, 3)
+    except Exception as exc:
+        Run.objects.filter(pk=run.pk).update(status=Run.Status.FAILED, finished_at=timezone.now(),
+                                             message=f"核查失败，问题清单未作改动：{exc}"[:500])
+        raise
+    counts = ev.findings.group_by("rule").len().sort("rule")
+    run.counts = {r: n for r, n in counts.iter_rows()}
+    run.findings = ev.findings.height
+    run.persons, run.households = fr.persons.height, fr.households.height
+    run.outcome, run.timings = outcome, timings
+    run.status, run.finished_at = Run.Status.SUCCEEDED, timezone.now()
+    run.save()
+    step("完成", 100)
+    return run
+
+
+def _keys(f: pl.DataFrame) -> pl.DataFrame:
+    return f.with_columns(pl.concat_str([
+        pl.col("rule"), pl.col("household_id").cast(pl.Utf8).fill_null(""),
+        pl.col("member_id").cast(pl.Utf8).fill_null(""),
+        pl.when(pl.col("level") == VILLAGE).then(pl.col("village_id")).otherwise(pl.lit(""))], separator="|")
+        .alias("key"))
+
+
+def reconcile(findings: pl.DataFrame, *, scope: str, rule_codes: list[str], run: Run | None, actor,
+              sqlite_adbc: bool | None = None) -> dict[str, int]:
+    """Bring the stored problems of ``rule_codes`` within ``scope`` (SQL over alias ``p``) in line with
+    ``findings``. Returns counts: new, reopened, lapsed (exemption), fixed, unchanged."""
+    now = timezone.now()
+    user_id = getattr(actor, "pk", None)
+    user_name = getattr(actor, "username", "") or "system"
+    run_id = run.pk if run else None
+    f = _keys(findings).unique(subset=["key"], keep="first")
+    codes_sql = ", ".join(f"'{c}'" for c in rule_codes) or "''"
+    with Writer(lock_models=(Problem,), sqlite_adbc=sqlite_adbc) as w:
+        existing = w.query(
+            f"SELECT CAST(p.id AS TEXT) AS id, p.key, p.status, p.exemption_version FROM quality_problem p "
+            f"WHERE {scope} AND p.rule_code IN ({codes_sql})")
+        if not existing.height:
+            existing = pl.DataFrame(schema={"id": pl.Utf8, "key": pl.Utf8, "status": pl.Utf8,
+                                            "exemption_version": pl.Utf8})
+        existing = existing.with_columns(pl.col("id").cast(pl.Int64), pl.col("exemption_version").fill_null(""))
+        j = f.join(existing, on="key", how="left")
+        new = j.filter(pl.col("id").is_null())
+        seen = j.filter(pl.col("id").is_not_null())
+        lapsed = seen.filter((pl.col("status") == "exempted") & (pl.col("exemption_version") != pl.col("data_version")))
+        reopened = seen.filter(pl.col("status") == "fixed")
+        to_open = pl.concat([lapsed, reopened])
+        gone = existing.filter(pl.col("status").is_in(ACTIVE)).join(f.select("key"), on="key", how="anti")
+
+        # New problems (and their first event).
+        if new.height:
+            first = w.next_id(Problem)
+            ids = pl.int_range(first, first + new.height, dtype=pl.Int64, eager=True)
+            due = timezone.localdate() + dt.timedelta(days=_due_days())
+            n = new.height
+            w.insert(Problem, model_frame(Problem, {
+                "id": ids, "key": new["key"], "rule_code": new["rule"], "level": new["level"],
+                "severity": new["severity"], "village_id": new["village_id"], "household_id": new["household_id"],
+                "member_id": new["member_id"], "household_number": new["household_number"].fill_null(""),
+                "member_name": new["member_name"].fill_null(""), "message": new["message"].str.slice(0, 300),
+                "status": pl.repeat("open", n, eager=True), "data_version": new["data_version"].fill_null(""),
+                "first_run_id": pl.repeat(run_id, n, eager=True, dtype=pl.Int64),
+                "last_run_id": pl.repeat(run_id, n, eager=True, dtype=pl.Int64),
+                "found_at": pl.repeat(now, n, eager=True), "last_seen_at": pl.repeat(now, n, eager=True),
+                "due_date": pl.repeat(due, n, eager=True),
+                "closed_at": pl.Series([None] * n, dtype=pl.Datetime("us", "UTC")), "exemption_evidence": "",
+            }, n))
+            _events(w, ids, "", "open", "核查发现问题", now, user_id, user_name, run_id)
+        # Still there: refresh what was found.
+        if seen.height:
+            w.update(Problem, seen.select("id", pl.col("message").str.slice(0, 300), pl.col("data_version"),
+                                          pl.lit(run_id, dtype=pl.Int64).alias("last_run_id")),
+                     version_check=False, bump_version=False, stamps={"last_seen_at": now})
+        if to_open.height:
+            due = timezone.localdate() + dt.timedelta(days=_due_days())
+            w.update(Problem, to_open.select("id", pl.lit("open").alias("status")), version_check=False,
+                     stamps={"closed_at": None, "due_date": due})
+            if lapsed.height:
+                _events(w, lapsed["id"], "exempted", "open", "数据已变更，豁免失效，复核仍有问题", now, user_id,
+                        user_name, run_id)
+            if reopened.height:
+                _events(w, reopened["id"], "fixed", "open", "复核再次发现问题", now, user_id, user_name, run_id)
+        if gone.height:
+            w.update(Problem, gone.select("id", pl.lit("fixed").alias("status")), version_check=False,
+                     stamps={"closed_at": now})
+            for status, label in (("open", "复核通过，问题已整改"), ("pending", "复核通过，问题已整改（豁免申请不再需要）"),
+                                  ("exempted", "复核通过，数据已不再触发该规则")):
+                part = gone.filter(pl.col("status") == status)
+                if part.height:
+                    _events(w, part["id"], status, "fixed", label, now, user_id, user_name, run_id)
+        w.finish([Problem, ProblemEvent])
+    return {"new": new.height, "reopened": reopened.height, "lapsed": lapsed.height, "fixed": gone.height,
+            "unchanged": seen.height - to_open.height}
+
+
+def _events(w: Writer, ids: pl.Series, from_status: str, to_status: str, comment: str, now, user_id, user_name,
+            run_id) -> None:
+    n = len(ids)
+    first = w.next_id(ProblemEvent)
+    w.insert(ProblemEvent, model_frame(ProblemEvent, {
+        "id": pl.int_range(first, first + n, dtype=pl.Int64, eager=True), "problem_id": ids.cast(pl.Int64),
+        "time": pl.repeat(now, n, eager=True), "user_id": pl.repeat(user_id, n, eager=True, dtype=pl.Int64),
+        "user_name": pl.repeat(user_name, n, eager=True), "run_id": pl.repeat(run_id, n, eager=True, dtype=pl.Int64),
+        "from_status": pl.repeat(from_status, n, eager=True), "to_status": pl.repeat(to_status, n, eager=True),
+        "comment": pl.repeat(comment, n, eager=True)}, n))
+
+
+# --- checks while editing --------------------------------------------------------------------------------------
+def household_check(*, household, actor=None, check_date: dt.date | None = None, record: bool = True
+                    ) -> pl.DataFrame:
+    """Run every enabled person and household rule on one household (after a save, or on demand).
+
+    Returns the findings (the same codes and messages as a run). With ``record`` the household's problems are
+    reconciled at once: what the edit fixed is closed, what it introduced is opened."""
+    check_date = check_date or timezone.localdate()
+    rules = [r for r in catalogue.select(None) if r.level != VILLAGE]
+    resolved = params.resolve(rules, household.village_id, check_date.year)
+    fr = frames.load(check_date=check_date, household_ids=[household.pk])
+    findings = engine.evaluate(fr, rules, resolved).findings
+    if record:
+        settled = [r.code for r in rules if all(p is not None for _s, p in resolved[r.code])]
+        # Duplicate IDs across households need the whole area: a one-household check cannot close them.
+        settled = [c for c in settled if c != "1_01_001"]
+        findings_scoped = findings.filter(pl.col("rule").is_in(settled))
+        reconcile(findings_scoped, scope=f"p.household_id = {int(household.pk)}", rule_codes=settled, run=None,
+                  actor=actor, sqlite_adbc=False)
+    return findings.sort(pl.col("severity") != "error", "rule")
+
+
+def findings_as_messages(findings: pl.DataFrame) -> list[dict]:
+    """For forms and the API: rule, severity, message, who, fields to fix."""
+    out = []
+    for row in findings.iter_rows(named=True):
+        rule = catalogue.CATALOGUE.get(row["rule"])
+        out.append({"rule": row["rule"], "severity": row["severity"], "title": rule.title if rule else "",
+                    "message": row["message"], "member": row["member_name"] or "",
+                    "fields": list(rule.fields) if rule else []})
+    return out
+
+
+# --- problem workflow ------------------------------------------------------------------------------------------
+def _event(problem: Problem, *, actor, from_status: str, to_status: str, comment: str) -> None:
+    ProblemEvent.objects.create(problem=problem, time=timezone.now(), user=actor if getattr(actor, "pk", None)
+                                else None, user_name=getattr(actor, "username", "") or "system",
+                                from_status=from_status, to_status=to_status, comment=comment[:500])
+
+
+def _transition(problem: Problem, *, expected_version: int | None, allowed_from: tuple[str, ...], to: str,
+                fields: dict, actor, comment: str) -> Problem:
+    """The one place a problem's status changes by hand: checked transition, version check, event."""
+    if expected_version is not None and int(expected_version) != problem.version:
+        raise ConcurrentEditError("该问题刚被他人处理过，请刷新页面后再操作")
+    if problem.status not in allowed_from:
+        raise ApplicationError(f"问题当前状态为“{problem.get_status_display()}”，不能执行此操作")
+    with transaction.atomic():
+        updated = Problem.objects.filter(pk=problem.pk, version=problem.version).update(
+            status=to, version=problem.version + 1, **fields)
+        if not updated:
+            raise ConcurrentEditError("该问题刚被他人处理过，请刷新页面后再操作")
+        _event(problem, actor=actor, from_status=problem.status, to_status=to, comment=comment)
+    problem.refresh_from_db()
+    return problem
+
+
+def exemption_request(*, actor, problem: Problem, reason: str, evidence=None,
+                      expected_version: int | None = None) -> Problem:
+    """The village asks to exempt a problem (豁免): a reason (and evidence) for the township or county to judge."""
+    _require(actor, "quality.fix", problem.village_id, "申请豁免")
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ApplicationError("请填写豁免理由（至少5个字），说明数据为何属实", field_errors={"reason": ["豁免理由至少5个字"]})
+    fields = {"exemption_reason": reason, "exemption_requested_by": actor if getattr(actor, "pk", None) else None}
+    if evidence:
+        problem.exemption_evidence.save(evidence.name, evidence, save=False)
+        fields["exemption_evidence"] = problem.exemption_evidence.name
+    return _transition(problem, expected_version=expected_version, allowed_from=("open",), to="pending",
+                       fields=fields, actor=actor, comment=f"申请豁免：{reason}")
+
+
+def exemption_decide(*, actor, problem: Problem, approve: bool, comment: str = "",
+                     expected_version: int | None = None) -> Problem:
+    """Township or county approves (the problem stays out of the lists until the data changes) or rejects."""
+    _require(actor, "quality.approve", problem.village_id, "审核豁免")
+    if getattr(actor, "pk", None) and problem.exemption_requested_by_id == actor.pk:
+        raise ApplicationError("不能审核自己提出的豁免申请")
+    reviewer = actor if getattr(actor, "pk", None) else None
+    if approve:
+        return _transition(problem, expected_version=expected_version, allowed_from=("pending",), to="exempted",
+                           fields={"exemption_reviewed_by": reviewer, "exemption_version": problem.data_version,
+                                   "closed_at": timezone.now()},
+                           actor=actor, comment=f"同意豁免{('：' + comment) if comment else ''}")
+    if not (comment or "").strip():
+        raise ApplicationError("驳回豁免申请时请填写驳回理由", field_errors={"comment": ["请填写驳回理由"]})
+    return _transition(problem, expected_version=expected_version, allowed_from=("pending",), to="open",
+                       fields={"exemption_reviewed_by": reviewer}, actor=actor, comment=f"驳回豁免：{comment}")
+
+
+# --- rule settings ----------------------------------------------------------------------------------------------
+def rule_setting_save(*, actor, rule_code: str, area: Area, year: int, enabled: bool, values: dict,
+                      note: str = "", expected_version: int | None = None) -> RuleSetting:
+    """Create or change the setting of a rule for an area (province or county) and year; values are checked."""
+    _require(actor, "quality.configure", area.code, "设置规则参数")
+    if area.level not in (1, 2, 3):
+        raise ApplicationError("规则参数只能按省、市或县设置", field_errors={"area": ["请选择省、市或县"]})
+    try:
+        rule = catalogue.get(rule_code)
+        clean = {}
+        errors: dict[str, list[str]] = {}
+        for p in rule.params:
+            raw = values.get(p.name, "")
+            if raw in ("", None):
+                continue  # inherit
+            try:
+                value = p.parse(raw)
+            except ParamError as exc:
+                errors.setdefault(p.name, []).append(str(exc))
+                continue
+            clean[p.name] = value.strftime("%Y-%m") if isinstance(value, dt.date) else value
+        if errors:
+            raise ApplicationError("参数有误：" + "；".join(m for v in errors.values() for m in v), field_errors=errors)
+        rule.resolve(clean)  # cross-parameter checks (min ≤ max) on what this setting gives
+    except ParamError as exc:
+        raise ApplicationError(str(exc)) from None
+    existing = RuleSetting.objects.filter(rule_code=rule_code, area=area, year=year).first()
+    if existing is None:
+        return create_logged(actor=actor, instance=RuleSetting(rule_code=rule_code, area=area, year=year,
+                                                                enabled=enabled, params=clean, note=note),
+                             summary="设置规则参数")
+    update_logged(actor=actor, instance=existing, changes={"enabled": enabled, "params": clean, "note": note},
+                  expected_version=expected_version, summary="修改规则参数")
+    return existing
