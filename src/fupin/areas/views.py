@@ -30,7 +30,26 @@ def home(request):
             rows_kind.append({"code": code, "label": label, **r})
     return render(request, "home.html", {"roots": roots, "rows_type": rows_type, "rows_kind": rows_kind,
                                          "total_households": sum(r["households"] for r in rows_type),
-                                         "total_persons": sum(r["persons"] for r in rows_type)})
+                                         "total_persons": sum(r["persons"] for r in rows_type),
+                                         "quality": _quality_summary(request.user, roots)})
+
+
+def _quality_summary(user, roots: list[Area]) -> dict | None:
+    """The quality score of the user's (first) area and of its child areas, for the home page."""
+    if not roots or not has_perm(user, "quality.view"):
+        return None
+    from fupin.quality import selectors as quality
+
+    area = roots[0]
+    children = []
+    if area.level < 5:
+        scores = quality.scores(user, area.code, area.level + 1)
+        names = dict(Area.objects.filter(parent=area).values_list("code", "name"))
+        children = sorted(([names.get(code, code), code, v] for code, v in scores.items() if code in names),
+                          key=lambda r: -(r[2]["per100"] or 0))[:12]
+    top = max([r[2]["per100"] or 0 for r in children] or [0]) or 1
+    return {"area": area, "total": quality.area_score(user, area.code), "children": children, "max": top,
+            "mine": quality.my_problems(user).count()}
 
 
 @login_required

@@ -21,6 +21,7 @@ from fupin.core.errors import ApplicationError
 from fupin.core.forms import apply_service_error
 from fupin.core.history import describe
 from fupin.core.views import PermissionRequiredMixin, scoped_object_or_404
+from fupin.quality.hooks import message_after_save, quality_problems
 
 from . import selectors, services
 from .display import field_rows
@@ -122,6 +123,7 @@ class HouseholdDetailView(PermissionRequiredMixin, View):
             "can_view_id": has_perm(request.user, "registry.view_id", area),
             "can_view_contact": has_perm(request.user, "registry.view_contact", area),
             "ancestors": Area.objects.filter(code__in=household.village.ancestor_codes()).order_by("code"),
+            "problems": quality_problems(request.user, household),
             "sections": [(title, field_rows(household, [f for f in fields if f not in DETAIL_SKIP]))
                          for title, fields in HOUSEHOLD_SECTIONS if title not in ("基本信息", "备注")],
             "member_sections": [(title, [f for f in fields if f not in ("name", "id_number", "phone")])
@@ -152,6 +154,7 @@ class HouseholdCreateView(PermissionRequiredMixin, View):
                 _split_errors(exc, form, head)
             else:
                 messages.success(request, f"已新建农户 {household.number}")
+                message_after_save(request, household)
                 return redirect("registry:household-detail", pk=household.pk)
         return self._render(request, form, head, status=400)
 
@@ -190,6 +193,7 @@ class HouseholdEditView(PermissionRequiredMixin, View):
                 apply_service_error(form, exc)
             else:
                 messages.success(request, f"已保存（修改了{len(changed)}项）" if changed else "没有修改任何内容")
+                message_after_save(request, household)
                 return redirect("registry:household-detail", pk=pk)
         return render(request, "registry/household_form.html", {"form": form, "h": household}, status=400)
 
@@ -240,6 +244,7 @@ class MemberAddView(PermissionRequiredMixin, View):
                 apply_service_error(form, exc)
             else:
                 messages.success(request, f"已增加成员 {member.name}")
+                message_after_save(request, household)
                 return redirect("registry:household-detail", pk=pk)
         return render(request, "registry/member_form.html", {"h": household, "form": form, "adding": True}, status=400)
 
@@ -266,6 +271,7 @@ class MemberEditView(PermissionRequiredMixin, View):
                 apply_service_error(form, exc)
             else:
                 messages.success(request, f"已保存成员 {member.name}（修改了{len(changed)}项）")
+                message_after_save(request, member.household)
                 return redirect("registry:household-detail", pk=member.household_id)
         return render(request, "registry/member_form.html",
                       {"h": member.household, "form": form, "member": member}, status=400)
@@ -298,6 +304,7 @@ class MemberRemoveView(PermissionRequiredMixin, View):
                 apply_service_error(form, exc)
             else:
                 messages.success(request, f"成员 {member.name} 已减少")
+                message_after_save(request, member.household)
                 return redirect("registry:household-detail", pk=member.household_id)
         return render(request, "registry/simple_form.html", self._ctx(member, form), status=400)
 
@@ -334,6 +341,7 @@ class IncomeEditView(PermissionRequiredMixin, View):
                 apply_service_error(form, exc)
             else:
                 messages.success(request, "收入信息已保存")
+                message_after_save(request, household)
                 return redirect(reverse("registry:household-detail", args=[pk]) + "#incomes")
         return render(request, "registry/income_form.html", {"h": household, "form": form, "record": record},
                       status=400)
@@ -377,6 +385,7 @@ class HouseholdPrintView(PermissionRequiredMixin, View):
             "helpers": [a for a in household.helper_assignments.all() if a.end_date is None],
             "show_ids": show_ids, "show_contact": show_contact, "today": timezone.localdate(),
             "ancestors": Area.objects.filter(code__in=household.village.ancestor_codes()).order_by("code"),
+            "problems": quality_problems(request.user, household),
         })
 
 

@@ -48,18 +48,43 @@ class PiiLogMixin:
         return response
 
 
+class QualityCheckMixin:
+    """After a successful write, run the data-quality rules for the household and return them as
+    ``quality_problems`` (the same rule codes and messages as a run and the UI)."""
+
+    def household_of(self, data: dict):
+        return None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("POST", "PUT", "PATCH") and response.status_code < 400 and isinstance(
+                response.data, dict) and "id" in response.data:
+            household = self.household_of(response.data)
+            if household is not None:
+                from fupin.quality.hooks import check_after_save
+
+                found = check_after_save(household, request.user)
+                response.data["quality_problems"] = found if found is not None else []
+                if found is None:
+                    response.data["quality_check"] = "数据质量核查未能完成，请稍后复核"
+        return response
+
+
 class NoDeleteMixin:
     def destroy(self, request, *args, **kwargs):
         return Response({"detail": "登记信息不能删除：农户请用销户（cancel），成员请用成员减少（remove）",
                          "code": "method_not_allowed"}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
 
 
-class HouseholdViewSet(PiiLogMixin, NoDeleteMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
+class HouseholdViewSet(QualityCheckMixin, PiiLogMixin, NoDeleteMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
     """农户。列表支持与界面相同的筛选：`area`、`household_type`、`monitor_kind`、`risk_type`、`risk_eliminated`、
     `income_min`/`income_max`、`q`（姓名/证件号/户编号）、`ordering`。修改须带 `version`（乐观锁）。"""
 
     queryset = Household.objects.all()
     filterset_class = HouseholdFilter
+
+    def household_of(self, data):
+        return Household.objects.filter(pk=data["id"]).first()
 
     def get_queryset(self):
         qs = super().get_queryset().select_related("village")
@@ -99,12 +124,15 @@ class HouseholdViewSet(PiiLogMixin, NoDeleteMixin, ScopedViewSetMixin, viewsets.
         return Response(HouseholdSerializer(household, context=self.get_serializer_context()).data)
 
 
-class MemberViewSet(PiiLogMixin, NoDeleteMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
+class MemberViewSet(QualityCheckMixin, PiiLogMixin, NoDeleteMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
     """家庭成员。新增即“成员自然增加”（须 `joined_reason`），减少用 `POST /api/members/{id}/remove/`。"""
 
     queryset = Member.objects.select_related("household").order_by("household_id", "-is_active", "relationship", "id")
     serializer_class = MemberSerializer
     filterset_class = MemberFilter
+
+    def household_of(self, data):
+        return Household.objects.filter(members__pk=data["id"]).first()
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -142,12 +170,15 @@ class MemberViewSet(PiiLogMixin, NoDeleteMixin, ScopedViewSetMixin, viewsets.Mod
         return Response(MemberSerializer(member, context=self.get_serializer_context()).data)
 
 
-class IncomeViewSet(NoDeleteMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
+class IncomeViewSet(QualityCheckMixin, NoDeleteMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
     """年度收入。纯收入与人均纯收入由系统计算；`household_size` 缺省为当前在户人数。"""
 
     queryset = IncomeRecord.objects.select_related("household").order_by("household_id", "-year")
     serializer_class = IncomeSerializer
     filterset_class = IncomeFilter
+
+    def household_of(self, data):
+        return Household.objects.filter(incomes__pk=data["id"]).first()
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -166,13 +197,16 @@ class IncomeViewSet(NoDeleteMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
                                                    expected_version=expected_version(self.request))
 
 
-class WorkRecordViewSet(NoDeleteMixin, ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+class WorkRecordViewSet(QualityCheckMixin, NoDeleteMixin, ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
                         viewsets.ReadOnlyModelViewSet):
     """务工信息（已外出务工、计划外出务工）。"""
 
     queryset = WorkRecord.objects.select_related("member__household").order_by("member_id", "start_month")
     serializer_class = WorkRecordSerializer
     filterset_class = WorkRecordFilter
+
+    def household_of(self, data):
+        return Household.objects.filter(members__work_records__pk=data["id"]).first()
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
