@@ -7,8 +7,7 @@ overrides its province) are evaluated once per parameter set on the rows of that
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import polars as pl
@@ -32,8 +31,6 @@ ParamSets = list[tuple[str | None, SimpleNamespace | None]]
 @dataclass
 class Evaluation:
     findings: pl.DataFrame
-    seconds_by_rule: dict[str, float] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
 
 
 def _finding_columns(rule: Rule, params: SimpleNamespace, level_frame: str) -> list[pl.Expr]:
@@ -63,12 +60,13 @@ def _finding_columns(rule: Rule, params: SimpleNamespace, level_frame: str) -> l
             pl.lit("").alias("member_name"), pl.lit("").alias("id_number"), pl.lit("").alias("data_version")]
 
 
-def evaluate_rule(frames: Frames, rule: Rule, param_sets: ParamSets) -> pl.DataFrame:
-    frame = frames.of(rule.reads)
+def rule_queries(frames: Frames, rule: Rule, param_sets: ParamSets) -> list[pl.LazyFrame]:
+    """Lazy queries giving the rule's findings, one per parameter set (usually one). Lazy, so that each query
+    reads only the columns its rule names and all rules run together on Polars' thread pool."""
+    frame = frames.of(rule.reads).lazy()
     area_col = "h_village_id" if rule.reads == PERSON else "village_id"
-    if rule.level != VILLAGE:
-        prefix = "h_" if rule.reads == PERSON else ""
-        frame = frame.filter(applies_expr(rule.applies, prefix))
+    applies = applies_expr(rule.applies, "h_" if rule.reads == PERSON else "") if rule.level != VILLAGE \
+        else pl.lit(True)
     out = []
     claimed = pl.lit(False)
     for subtree, params in param_sets:
@@ -78,21 +76,26 @@ def evaluate_rule(frames: Frames, rule: Rule, param_sets: ParamSets) -> pl.DataF
         claimed = claimed | in_subtree
         if params is None:
             continue
-        hits = frame.filter(mask & rule.expr(params).fill_null(False))
+        # applies and subtree filters keep or drop whole households, so window expressions over a household
+        # (``.over("household_id")``) see all its members either way.
+        hits = frame.filter(applies & mask).with_columns(rule.expr(params).fill_null(False).alias("_hit"))
+        hits = hits.filter(pl.col("_hit"))
         if rule.level == HOUSEHOLD and rule.reads == PERSON:
             hits = hits.unique(subset=["household_id"], keep="first", maintain_order=True)
-        out.append(hits.select(_finding_columns(rule, params, rule.reads)))
-    if not out:
-        return pl.DataFrame(schema=FINDING_SCHEMA)
-    return pl.concat(out).cast(FINDING_SCHEMA)
+        out.append(hits.select(_finding_columns(rule, params, rule.reads)).cast(FINDING_SCHEMA))
+    return out
+
+
+def evaluate_rule(frames: Frames, rule: Rule, param_sets: ParamSets) -> pl.DataFrame:
+    parts = pl.collect_all(rule_queries(frames, rule, param_sets))
+    return pl.concat(parts) if parts else pl.DataFrame(schema=FINDING_SCHEMA)
 
 
 def evaluate(frames: Frames, rules: list[Rule], params: dict[str, ParamSets]) -> Evaluation:
     """All ``rules`` over ``frames``; ``params[code]`` as made by :func:`fupin.quality.params.resolve`."""
-    parts, seconds = [], {}
+    queries = []
     for rule in rules:
-        t = time.perf_counter()
-        parts.append(evaluate_rule(frames, rule, params.get(rule.code) or [(None, rule.resolve(None))]))
-        seconds[rule.code] = time.perf_counter() - t
+        queries += rule_queries(frames, rule, params.get(rule.code) or [(None, rule.resolve(None))])
+    parts = pl.collect_all(queries) if queries else []
     findings = pl.concat(parts) if parts else pl.DataFrame(schema=FINDING_SCHEMA)
-    return Evaluation(findings=findings, seconds_by_rule=seconds)
+    return Evaluation(findings=findings)

@@ -67,6 +67,12 @@ class Frames:
 
 # --- reading ----------------------------------------------------------------------------------------------------
 def _select(alias: str, columns: dict[str, str], prefix: str = "") -> str:
+    """Columns as text on SQLite (its per-value types would confuse Arrow's column types); native on PostgreSQL,
+    whose binary COPY gives typed Arrow columns directly."""
+    if connection.vendor == "postgresql":
+        # numeric arrives as an opaque Arrow extension type: read it as double precision.
+        return ", ".join((f'CAST({alias}."{_db_column(c)}" AS double precision)' if kind == NUM
+                          else f'{alias}."{_db_column(c)}"') + f' AS "{prefix}{c}"' for c, kind in columns.items())
     return ", ".join(f'CAST({alias}."{_db_column(c)}" AS TEXT) AS "{prefix}{c}"' for c in columns)
 
 
@@ -122,7 +128,18 @@ def typed(df: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
     """Text columns from either database → typed columns (empty text stays empty; missing numbers are null)."""
     exprs = []
     for name, kind in columns.items():
-        c = pl.col(name).cast(pl.Utf8)
+        dtype = df.schema[name]
+        native = pl.col(name)
+        if kind == BOOL and dtype == pl.Boolean or kind == DATE and dtype == pl.Date:
+            exprs.append(native)
+            continue
+        if kind in (INT, NUM) and (dtype.is_numeric() or isinstance(dtype, pl.Decimal)):
+            exprs.append(native.cast(pl.Int64 if kind == INT else pl.Float64).alias(name))
+            continue
+        if kind == TEXT and dtype == pl.Utf8:
+            exprs.append(native.fill_null(""))
+            continue
+        c = native.cast(pl.Utf8)
         if kind == BOOL:
             e = pl.when(c.is_null()).then(None).otherwise(c.is_in(["1", "true", "t", "True"]))
         elif kind == INT:
@@ -137,22 +154,37 @@ def typed(df: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
     return df.select(exprs)
 
 
+def _parallel() -> bool:
+    """The reads run on separate connections at once where they do not use Django's connection (PostgreSQL,
+    SQLite through ADBC): the databases work while Python waits."""
+    from fupin.batch import bulkload
+
+    return connection.vendor == "postgresql" or (bulkload.SQLITE_ADBC_ALLOWED and not connection.in_atomic_block)
+
+
 def load(*, check_date: dt.date, area_code: str | None = None, household_ids: list[int] | None = None) -> Frames:
     """Snapshot the registry under ``area_code`` (or just ``household_ids``) and build the rule frames."""
     where = _where(area_code, household_ids)
-    hh = _read(f"SELECT {_select('h', HOUSEHOLD_COLUMNS)} FROM registry_household h WHERE {where}",
-               HOUSEHOLD_COLUMNS)
-    members = _read(
-        f"SELECT {_select('m', MEMBER_COLUMNS)} FROM registry_member m JOIN registry_household h "
-        f"ON h.id = m.household_id WHERE {where} AND m.is_active = {_true()}", MEMBER_COLUMNS)
     income_cols = {"household_id": INT, **INCOME_COLUMNS}
-    incomes = _read(
-        f"SELECT {_select('i', income_cols)} FROM registry_incomerecord i JOIN registry_household h "
-        f"ON h.id = i.household_id WHERE {where} AND i.year <= {int(check_date.year)}", income_cols)
-    work = _read(
-        f"SELECT {_select('w', WORK_COLUMNS)} FROM registry_workrecord w JOIN registry_member m ON m.id = w.member_id "
-        f"JOIN registry_household h ON h.id = m.household_id WHERE {where} AND m.is_active = {_true()}",
-        WORK_COLUMNS)
+    queries = [
+        (f"SELECT {_select('h', HOUSEHOLD_COLUMNS)} FROM registry_household h WHERE {where}", HOUSEHOLD_COLUMNS),
+        (f"SELECT {_select('m', MEMBER_COLUMNS)} FROM registry_member m JOIN registry_household h "
+         f"ON h.id = m.household_id WHERE {where} AND m.is_active = {_true()}", MEMBER_COLUMNS),
+        (f"SELECT {_select('i', income_cols)} FROM registry_incomerecord i JOIN registry_household h "
+         f"ON h.id = i.household_id WHERE {where} AND i.year <= {int(check_date.year)}", income_cols),
+        (f"SELECT {_select('w', WORK_COLUMNS)} FROM registry_workrecord w JOIN registry_member m "
+         f"ON m.id = w.member_id JOIN registry_household h ON h.id = m.household_id "
+         f"WHERE {where} AND m.is_active = {_true()}", WORK_COLUMNS),
+    ]
+    if _parallel() and household_ids is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        if connection.vendor == "sqlite":
+            connection.close()  # ADBC's SQLite library must not share the file with Django's in this process
+        with ThreadPoolExecutor(max_workers=len(queries)) as pool:
+            hh, members, incomes, work = pool.map(lambda q: _read(*q), queries)
+    else:
+        hh, members, incomes, work = (_read(*q) for q in queries)
     if household_ids is None:
         village_where = "TRUE" if not area_code else \
             "a.code BETWEEN '{}' AND '{}'".format(*area_codes.subtree_range(_digits(area_code)))

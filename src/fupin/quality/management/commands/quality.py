@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -76,9 +75,7 @@ class Command(BaseCommand):
             self._json(findings)
 
     def _json(self, parts) -> None:
-        import polars as pl
-
-        out = sys.stdout
+        out = self.stdout  # call_command(stdout=...) captures it; on the console it is sys.stdout
         counts: dict[str, int] = {}
         for f in parts:
             for row in f.select("rule", "level", "village_id", "household_number", "id_number", "message").iter_rows():
@@ -87,7 +84,6 @@ class Command(BaseCommand):
                 out.write(json.dumps({"rule": rule, "level": level, "area_code": area, "household_number": number or None,
                                       "id_number": idn if level == "person" else None, "message": message},
                                      ensure_ascii=False) + "\n")
-        del pl
         out.write(json.dumps({"summary": {"total": sum(counts.values()), "by_rule": dict(sorted(counts.items()))}},
                              ensure_ascii=False) + "\n")
 

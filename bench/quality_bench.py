@@ -1,0 +1,135 @@
+"""Data-quality benchmark: the whole rule catalogue over 1,000,000 persons on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/quality_bench.py [--persons N] [--db sqlite,postgres] [--keep]
+
+Per database: a fresh database, the demo county generated at the given size, then three runs of
+``fupin quality run`` over the whole county, each as its own process (so its peak memory is its own), timed end
+to end and split into snapshot / rules / writing findings (the run's own timings):
+
+1. the first run (every finding is a new problem: the problem list is written from scratch);
+2. the same run again (nothing changes: every finding matches an open problem);
+3. after 1% of the households were edited to fix or break data (problems fixed and opened).
+
+Target (issue #4): ≤ 10 s for 1M persons, snapshot included; 10M ≤ 90 s within 8 GB. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out" / "quality"
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+FUPIN = str(Path(sys.executable).parent / "fupin")
+RUNNER = """
+import resource, subprocess, sys, time
+t = time.monotonic()
+p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+dt = time.monotonic() - t
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+sys.stdout.write(p.stdout[-4000:])
+sys.stderr.write(p.stderr[-4000:])
+print(f"@@ {dt:.2f} {rss:.0f} {p.returncode}")
+"""
+LAST_RUN = """
+import os, json
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fupin.settings")
+import django
+django.setup()
+from fupin.quality.models import Run
+r = Run.objects.order_by("-id").first()
+print(json.dumps({"timings": r.timings, "findings": r.findings, "outcome": r.outcome, "persons": r.persons,
+                  "households": r.households}))
+"""
+# Edit 1% of households: half lose their pension answers (opens 5_19_001), half get them (fixes it).
+EDIT = """
+import os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fupin.settings")
+import django
+django.setup()
+from django.db import connection
+with connection.cursor() as c:
+    c.execute("SELECT COUNT(*) FROM registry_household")
+    n = c.fetchone()[0]
+    step = 100
+    c.execute(f"UPDATE registry_member SET pension_resident = NULL, pension_employee = NULL, version = version + 1 "
+              f"WHERE household_id IN (SELECT id FROM registry_household WHERE id % {2 * step} = 0)")
+    c.execute(f"UPDATE registry_member SET pension_resident = {'true' if connection.vendor == 'postgresql' else 1}, "
+              f"version = version + 1 WHERE household_id IN (SELECT id FROM registry_household WHERE id % {2 * step} = {step})")
+    c.execute(f"UPDATE registry_household SET version = version + 1 WHERE id % {step} = 0")
+print("edited")
+"""
+
+
+def timed(env: dict, *cmd: str) -> tuple[float, float, str]:
+    p = subprocess.run([sys.executable, "-c", RUNNER, *cmd], env=env, capture_output=True, text=True, check=False)
+    last = p.stdout.strip().splitlines()[-1]
+    _, secs, rss, rc = last.split()
+    if rc != "0":
+        print(p.stdout[-3000:], p.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return float(secs), float(rss), p.stdout
+
+
+def python(env: dict, code: str) -> str:
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    if p.returncode:
+        print(p.stderr[-3000:], file=sys.stderr)
+        raise SystemExit("helper script failed")
+    return p.stdout.strip().splitlines()[-1]
+
+
+def leg(db: str, persons: int) -> None:
+    work = OUT / db
+    work.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, FUPIN_DATA_DIR=str(work), FUPIN_LOG_LEVEL="ERROR")
+    if db == "sqlite":
+        path = work / "bench.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        env["DATABASE_URL"] = f"sqlite:///{path}"
+    else:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS fupin_quality_bench")
+            conn.execute("CREATE DATABASE fupin_quality_bench")
+        env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/fupin_quality_bench"
+    subprocess.run([FUPIN, "migrate", "-v", "0"], env=env, check=True)
+    t = time.monotonic()
+    subprocess.run([FUPIN, "seed", "--persons", str(persons), "--townships", str(max(10, persons // 10000)),
+                    "--villages", str(max(120, persons // 800))], env=env, check=True, capture_output=True)
+    print(f"[{db}] seed {persons:,} persons: {time.monotonic() - t:.1f} s")
+    if db == "postgresql" or db == "postgres":
+        subprocess.run([FUPIN, "dbshell"], input="VACUUM ANALYZE;", text=True, env=env, capture_output=True)
+    run = [FUPIN, "quality", "run", "--check-date", "2026-06-30"]
+    for label, before in (("first run (problem list written)", None), ("same run again (no change)", None),
+                          ("after editing 1% of households", EDIT)):
+        if before:
+            python(env, before)
+        secs, rss, _out = timed(env, *run)
+        info = json.loads(python(env, LAST_RUN))
+        t = info["timings"]
+        print(f"[{db}] {label}: {secs:.2f} s end to end, peak {rss:.0f} MB; {info['persons']:,} persons, "
+              f"{info['findings']:,} findings; snapshot {t['snapshot']} s, rules {t['rules']} s, write {t['write']} s; "
+              f"outcome {info['outcome']}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--persons", type=int, default=1_000_000)
+    ap.add_argument("--db", default="sqlite,postgres")
+    args = ap.parse_args()
+    print(f"machine: {os.cpu_count()} cores; {args.persons:,} persons; catalogue over the whole county")
+    for db in args.db.split(","):
+        leg(db.strip(), args.persons)
+
+
+if __name__ == "__main__":
+    main()
