@@ -50,6 +50,7 @@ lint: install-test
 ## make bench: the speed benchmarks (1M persons on SQLite and PostgreSQL); prints figures
 bench: install-test
 	$(BIN)/python bench/registry_bench.py
+	$(BIN)/python bench/quality_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

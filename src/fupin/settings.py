@@ -216,6 +216,11 @@ FUPIN_PAGE_SIZE = int(os.environ.get("FUPIN_PAGE_SIZE", "50"))
 FUPIN_API_MAX_PAGE_SIZE = int(os.environ.get("FUPIN_API_MAX_PAGE_SIZE", "1000"))
 # Rows at most in one synchronous XLSX export from the list page (larger exports become jobs in the import issue).
 FUPIN_EXPORT_MAX_ROWS = int(os.environ.get("FUPIN_EXPORT_MAX_ROWS", "200000"))
+# Days a village has to rectify a problem found by a data-quality run (the "overdue" share counts past this).
+FUPIN_QUALITY_DUE_DAYS = int(os.environ.get("FUPIN_QUALITY_DUE_DAYS", "30"))
+# Uploaded evidence (exemption documents): under the data dir, served only through scoped views, never as /media/.
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
 FUPIN_EXPORT_DIR = DATA_DIR / "exports"
 
 # Background jobs (imports, later rule runs and reports): django-tasks with its database backend, run by

@@ -114,22 +114,25 @@ def reconcile(findings: pl.DataFrame, *, scope: str, rule_codes: list[str], run:
     user_name = getattr(actor, "username", "") or "system"
     run_id = run.pk if run else None
     f = _keys(findings).unique(subset=["key"], keep="first")
-    codes_sql = ", ".join(f"'{c}'" for c in rule_codes) or "''"
+    # Findings of a rule switched off in part of the scope still match their problems; only ``rule_codes`` close.
+    match_codes = sorted(set(rule_codes) | set(f["rule"].unique().to_list()))
+    codes_sql = ", ".join(f"'{c}'" for c in match_codes) or "''"
     with Writer(lock_models=(Problem,), sqlite_adbc=sqlite_adbc) as w:
         existing = w.query(
-            f"SELECT CAST(p.id AS TEXT) AS id, p.key, p.status, p.exemption_version FROM quality_problem p "
-            f"WHERE {scope} AND p.rule_code IN ({codes_sql})")
+            f"SELECT CAST(p.id AS TEXT) AS id, p.key, p.rule_code, p.status, p.exemption_version "
+            f"FROM quality_problem p WHERE {scope} AND p.rule_code IN ({codes_sql})")
         if not existing.height:
-            existing = pl.DataFrame(schema={"id": pl.Utf8, "key": pl.Utf8, "status": pl.Utf8,
+            existing = pl.DataFrame(schema={"id": pl.Utf8, "key": pl.Utf8, "rule_code": pl.Utf8, "status": pl.Utf8,
                                             "exemption_version": pl.Utf8})
         existing = existing.with_columns(pl.col("id").cast(pl.Int64), pl.col("exemption_version").fill_null(""))
-        j = f.join(existing, on="key", how="left")
+        j = f.join(existing.drop("rule_code"), on="key", how="left")
         new = j.filter(pl.col("id").is_null())
         seen = j.filter(pl.col("id").is_not_null())
         lapsed = seen.filter((pl.col("status") == "exempted") & (pl.col("exemption_version") != pl.col("data_version")))
         reopened = seen.filter(pl.col("status") == "fixed")
         to_open = pl.concat([lapsed, reopened])
-        gone = existing.filter(pl.col("status").is_in(ACTIVE)).join(f.select("key"), on="key", how="anti")
+        gone = existing.filter(pl.col("status").is_in(ACTIVE) & pl.col("rule_code").is_in(list(rule_codes))) \
+            .drop("rule_code").join(f.select("key"), on="key", how="anti")
 
         # New problems (and their first event).
         if new.height:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("problems/", views.ProblemListView.as_view(), name="problems"),
     path("problems/export.xlsx", views.ProblemExportView.as_view(), name="problems-export"),
     path("problems/<int:pk>/", views.ProblemDetailView.as_view(), name="problem"),
+    path("problems/<int:pk>/evidence/", views.EvidenceView.as_view(), name="evidence"),
     path("rules/", views.RuleListView.as_view(), name="rules"),
     path("rules/<str:code>/", views.RuleDetailView.as_view(), name="rule"),
     path("runs/", views.RunListView.as_view(), name="runs"),

@@ -193,6 +193,21 @@ def _field_labels(rule) -> list[str]:
     return out
 
 
+class EvidenceView(PermissionRequiredMixin, View):
+    """The exemption evidence of a problem, for users who may see the problem (access logged)."""
+
+    permission = "quality.view"
+
+    def get(self, request, pk):
+        problem = scoped_object_or_404(Problem.objects.all(), request.user, pk=pk)
+        if not problem.exemption_evidence:
+            raise Http404
+        masking.log_access(user=request.user, action="reveal", object_type="quality_evidence", object_id=pk,
+                           area_code=problem.village_id, fields="exemption_evidence")
+        return FileResponse(problem.exemption_evidence.open("rb"), as_attachment=False,
+                            filename=os.path.basename(problem.exemption_evidence.name))
+
+
 class RuleListView(PermissionRequiredMixin, View):
     permission = "quality.view"
 
