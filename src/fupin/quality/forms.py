@@ -62,7 +62,7 @@ class ExemptionRequestForm(BootstrapMixin, forms.Form):
 class ExemptionDecisionForm(BootstrapMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     decision = forms.ChoiceField(choices=[("approve", "同意豁免"), ("reject", "驳回")], widget=forms.RadioSelect,
-                                 label="审核意见")
+                                 label="审核意见", error_messages={"required": "请选择审核意见：同意豁免或驳回"})
     comment = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

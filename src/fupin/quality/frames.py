@@ -166,15 +166,18 @@ def load(*, check_date: dt.date, area_code: str | None = None, household_ids: li
     """Snapshot the registry under ``area_code`` (or just ``household_ids``) and build the rule frames."""
     where = _where(area_code, household_ids)
     income_cols = {"household_id": INT, **INCOME_COLUMNS}
+    # Child tables filtered with IN (subquery) rather than a join: both databases then scan the child table in
+    # its own order instead of probing it household by household (1M members on SQLite: 2.3 s against 3.8 s).
+    households = f"SELECT h.id FROM registry_household h WHERE {where}"
     queries = [
         (f"SELECT {_select('h', HOUSEHOLD_COLUMNS)} FROM registry_household h WHERE {where}", HOUSEHOLD_COLUMNS),
-        (f"SELECT {_select('m', MEMBER_COLUMNS)} FROM registry_member m JOIN registry_household h "
-         f"ON h.id = m.household_id WHERE {where} AND m.is_active = {_true()}", MEMBER_COLUMNS),
-        (f"SELECT {_select('i', income_cols)} FROM registry_incomerecord i JOIN registry_household h "
-         f"ON h.id = i.household_id WHERE {where} AND i.year <= {int(check_date.year)}", income_cols),
-        (f"SELECT {_select('w', WORK_COLUMNS)} FROM registry_workrecord w JOIN registry_member m "
-         f"ON m.id = w.member_id JOIN registry_household h ON h.id = m.household_id "
-         f"WHERE {where} AND m.is_active = {_true()}", WORK_COLUMNS),
+        (f"SELECT {_select('m', MEMBER_COLUMNS)} FROM registry_member m WHERE m.is_active = {_true()} "
+         f"AND m.household_id IN ({households})", MEMBER_COLUMNS),
+        (f"SELECT {_select('i', income_cols)} FROM registry_incomerecord i WHERE i.year <= {int(check_date.year)} "
+         f"AND i.household_id IN ({households})", income_cols),
+        (f"SELECT {_select('w', WORK_COLUMNS)} FROM registry_workrecord w WHERE w.member_id IN "
+         f"(SELECT m.id FROM registry_member m WHERE m.is_active = {_true()} AND m.household_id IN ({households}))",
+         WORK_COLUMNS),
     ]
     if _parallel() and household_ids is None:
         from concurrent.futures import ThreadPoolExecutor

@@ -119,12 +119,16 @@ def reconcile(findings: pl.DataFrame, *, scope: str, rule_codes: list[str], run:
     codes_sql = ", ".join(f"'{c}'" for c in match_codes) or "''"
     with Writer(lock_models=(Problem,), sqlite_adbc=sqlite_adbc) as w:
         existing = w.query(
-            f"SELECT CAST(p.id AS TEXT) AS id, p.key, p.rule_code, p.status, p.exemption_version "
+            f"SELECT CAST(p.id AS TEXT) AS id, p.key, p.rule_code, p.status, p.exemption_version, "
+            f"p.message AS db_message, p.data_version AS db_data_version "
             f"FROM quality_problem p WHERE {scope} AND p.rule_code IN ({codes_sql})")
         if not existing.height:
             existing = pl.DataFrame(schema={"id": pl.Utf8, "key": pl.Utf8, "rule_code": pl.Utf8, "status": pl.Utf8,
-                                            "exemption_version": pl.Utf8})
-        existing = existing.with_columns(pl.col("id").cast(pl.Int64), pl.col("exemption_version").fill_null(""))
+                                            "exemption_version": pl.Utf8, "db_message": pl.Utf8,
+                                            "db_data_version": pl.Utf8})
+        existing = existing.with_columns(pl.col("id").cast(pl.Int64),
+                                         *[pl.col(c).fill_null("") for c in ("exemption_version", "db_message",
+                                                                             "db_data_version")])
         j = f.join(existing.drop("rule_code"), on="key", how="left")
         new = j.filter(pl.col("id").is_null())
         seen = j.filter(pl.col("id").is_not_null())
@@ -132,7 +136,7 @@ def reconcile(findings: pl.DataFrame, *, scope: str, rule_codes: list[str], run:
         reopened = seen.filter(pl.col("status") == "fixed")
         to_open = pl.concat([lapsed, reopened])
         gone = existing.filter(pl.col("status").is_in(ACTIVE) & pl.col("rule_code").is_in(list(rule_codes))) \
-            .drop("rule_code").join(f.select("key"), on="key", how="anti")
+            .select("id", "key", "status").join(f.select("key"), on="key", how="anti")
 
         # New problems (and their first event).
         if new.height:
@@ -152,11 +156,14 @@ def reconcile(findings: pl.DataFrame, *, scope: str, rule_codes: list[str], run:
                 "due_date": pl.repeat(due, n, eager=True),
                 "closed_at": pl.Series([None] * n, dtype=pl.Datetime("us", "UTC")), "exemption_evidence": "",
             }, n))
-            _events(w, ids, "", "open", "核查发现问题", now, user_id, user_name, run_id)
-        # Still there: refresh what was found.
-        if seen.height:
-            w.update(Problem, seen.select("id", pl.col("message").str.slice(0, 300), pl.col("data_version"),
-                                          pl.lit(run_id, dtype=pl.Int64).alias("last_run_id")),
+            # No event row for the finding itself: found_at and first_run say it (the history shows them first).
+        # Still there: rows are written only where the text or the data version moved (an unchanged problem is
+        # confirmed by the run itself: rewriting 300k rows a run would dominate its time).
+        moved = seen.with_columns(pl.col("message").str.slice(0, 300)).filter(
+            (pl.col("message") != pl.col("db_message")) | (pl.col("data_version") != pl.col("db_data_version")))
+        if moved.height:
+            w.update(Problem, moved.select("id", "message", "data_version",
+                                           pl.lit(run_id, dtype=pl.Int64).alias("last_run_id")),
                      version_check=False, bump_version=False, stamps={"last_seen_at": now})
         if to_open.height:
             due = timezone.localdate() + dt.timedelta(days=_due_days())

@@ -20,7 +20,7 @@ from fupin.accounts.scoping import ALL, areas_with, has_perm, restrict, user_roo
 from fupin.areas import codes as area_codes
 from fupin.areas.models import Area
 from fupin.core import masking
-from fupin.core.errors import ApplicationError
+from fupin.core.errors import ApplicationError, PermissionDeniedError
 from fupin.core.models import Job
 from fupin.core.views import PermissionRequiredMixin, scoped_object_or_404
 
@@ -144,6 +144,7 @@ class ProblemDetailView(PermissionRequiredMixin, View):
     def post(self, request, pk):
         problem = scoped_object_or_404(Problem.objects.all(), request.user, pk=pk)
         action = request.POST.get("action")
+        form = None
         try:
             if action == "request":
                 form = ExemptionRequestForm(request.POST, request.FILES)
@@ -172,7 +173,14 @@ class ProblemDetailView(PermissionRequiredMixin, View):
                 messages.success(request, "已复核：问题已整改" if problem.status == "fixed" else "已复核：问题仍然存在")
             else:
                 raise Http404
+        except PermissionDeniedError as exc:
+            raise PermissionDenied(exc.message) from None
         except ApplicationError as exc:
+            if form is not None and exc.field_errors:  # e.g. a rejection without a reason: keep the input, say why
+                for name, errs in exc.field_errors.items():
+                    form.add_error(name if name in form.fields else None, errs)
+                key = "request_form" if action == "request" else "decision_form"
+                return self.get(request, pk, status=400, **{key: form})
             messages.error(request, exc.message)
         return redirect("quality:problem", pk=pk)
 
