@@ -162,8 +162,11 @@ def _parallel() -> bool:
     return connection.vendor == "postgresql" or (bulkload.SQLITE_ADBC_ALLOWED and not connection.in_atomic_block)
 
 
-def load(*, check_date: dt.date, area_code: str | None = None, household_ids: list[int] | None = None) -> Frames:
-    """Snapshot the registry under ``area_code`` (or just ``household_ids``) and build the rule frames."""
+def load(*, check_date: dt.date, area_code: str | None = None, household_ids: list[int] | None = None,
+         household_columns: set[str] | None = None) -> Frames:
+    """Snapshot the registry under ``area_code`` (or just ``household_ids``) and build the rule frames.
+
+    ``household_columns``: the household columns to join onto the persons frame (default: all)."""
     where = _where(area_code, household_ids)
     income_cols = {"household_id": INT, **INCOME_COLUMNS}
     # Child tables filtered with IN (subquery) rather than a join: both databases then scan the child table in
@@ -199,7 +202,7 @@ def load(*, check_date: dt.date, area_code: str | None = None, household_ids: li
             PROFILE_COLUMNS)
     else:
         villages = typed(pl.DataFrame(schema={c: pl.Utf8 for c in PROFILE_COLUMNS}), PROFILE_COLUMNS)
-    return build(hh, members, incomes, work, villages, check_date=check_date)
+    return build(hh, members, incomes, work, villages, check_date=check_date, household_columns=household_columns)
 
 
 # --- derived columns --------------------------------------------------------------------------------------------
@@ -218,7 +221,7 @@ def _mapped(col: str, mapping: dict, dtype) -> pl.Expr:
 
 
 def build(hh: pl.DataFrame, members: pl.DataFrame, incomes: pl.DataFrame, work: pl.DataFrame,
-          villages: pl.DataFrame, *, check_date: dt.date) -> Frames:
+          villages: pl.DataFrame, *, check_date: dt.date, household_columns: set[str] | None = None) -> Frames:
     """Derive the rule columns from typed table frames (also used by tests to build frames without a database)."""
     on = check_date
     id_ok = members["id_number"].str.contains(r"^\d{17}[\dX]$")
@@ -260,7 +263,9 @@ def build(hh: pl.DataFrame, members: pl.DataFrame, incomes: pl.DataFrame, work: 
     households = households.join(ident, left_on="id", right_on="household_id", how="left")
     households = households.join(_member_aggregates(persons), left_on="id", right_on="household_id", how="left")
     households = households.with_columns(pl.col(c).fill_null(0) for c in households.columns if c.startswith("n_"))
-    persons = persons.join(households.select(pl.all().name.prefix("h_")), left_on="household_id", right_on="h_id",
+    joined = households if household_columns is None else households.select(
+        "id", *[c for c in households.columns if c in household_columns and c != "id"])
+    persons = persons.join(joined.select(pl.all().name.prefix("h_")), left_on="household_id", right_on="h_id",
                            how="inner")
 
     reg = households.group_by("village_id").agg(

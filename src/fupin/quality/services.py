@@ -67,7 +67,8 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
         timings = {}
         t = time.perf_counter()
         step("读取数据快照", 10)
-        fr = frames.load(check_date=check_date, area_code=area_code)
+        fr = frames.load(check_date=check_date, area_code=area_code,
+                         household_columns=engine.person_household_columns(rules, resolved))
         timings["snapshot"] = round(time.perf_counter() - t, 3)
         t = time.perf_counter()
         step("运行规则", 40)
