@@ -73,7 +73,10 @@ def _select(alias: str, columns: dict[str, str], prefix: str = "") -> str:
         # numeric arrives as an opaque Arrow extension type: read it as double precision.
         return ", ".join((f'CAST({alias}."{_db_column(c)}" AS double precision)' if kind == NUM
                           else f'{alias}."{_db_column(c)}"') + f' AS "{prefix}{c}"' for c, kind in columns.items())
-    return ", ".join(f'CAST({alias}."{_db_column(c)}" AS TEXT) AS "{prefix}{c}"' for c in columns)
+    # Never NULL: ADBC's SQLite driver takes a column's type from its first rows, and a column that starts with
+    # NULLs would be typed as integer and fail on the first text value further down. Empty text reads as null
+    # for non-text kinds in :func:`typed`.
+    return ", ".join(f'COALESCE(CAST({alias}."{_db_column(c)}" AS TEXT), \'\') AS "{prefix}{c}"' for c in columns)
 
 
 def _db_column(name: str) -> str:
@@ -141,7 +144,7 @@ def typed(df: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
             continue
         c = native.cast(pl.Utf8)
         if kind == BOOL:
-            e = pl.when(c.is_null()).then(None).otherwise(c.is_in(["1", "true", "t", "True"]))
+            e = pl.when(c.is_null() | (c == "")).then(None).otherwise(c.is_in(["1", "true", "t", "True"]))
         elif kind == INT:
             e = c.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
         elif kind == NUM:
@@ -195,9 +198,9 @@ def load(*, check_date: dt.date, area_code: str | None = None, household_ids: li
         village_where = "TRUE" if not area_code else \
             "a.code BETWEEN '{}' AND '{}'".format(*area_codes.subtree_range(_digits(area_code)))
         villages = _read(
-            f"SELECT CAST(a.code AS TEXT) AS village_id, CAST(p.is_exited AS TEXT) AS is_exited, "
-            f"CAST(p.total_households AS TEXT) AS total_households, "
-            f"CAST(p.total_population AS TEXT) AS total_population FROM areas_area a "
+            f"SELECT CAST(a.code AS TEXT) AS village_id, COALESCE(CAST(p.is_exited AS TEXT), '') AS is_exited, "
+            f"COALESCE(CAST(p.total_households AS TEXT), '') AS total_households, "
+            f"COALESCE(CAST(p.total_population AS TEXT), '') AS total_population FROM areas_area a "
             f"LEFT JOIN areas_villageprofile p ON p.village_id = a.code WHERE a.level = 5 AND {village_where}",
             PROFILE_COLUMNS)
     else:
