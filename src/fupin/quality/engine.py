@@ -71,7 +71,7 @@ def rule_queries(frames: Frames, rule: Rule, param_sets: ParamSets) -> list[pl.L
     claimed = pl.lit(False)
     for subtree, params in param_sets:
         in_subtree = pl.lit(True) if subtree is None else pl.col(area_col).is_between(
-            *area_codes.subtree_range(subtree))
+            *(pl.lit(bound) for bound in area_codes.subtree_range(subtree)))
         mask = in_subtree & ~claimed
         claimed = claimed | in_subtree
         if params is None:

@@ -116,7 +116,9 @@ def read_frame(sql: str) -> pl.DataFrame:
     else through Django's connection (see :mod:`fupin.batch.snapshot`)."""
     from fupin.batch import bulkload
 
-    if connection.vendor == "sqlite" and bulkload.SQLITE_ADBC_ALLOWED and not connection.in_atomic_block:
+    if connection.in_atomic_block:
+        return _read_in_transaction(sql)
+    if connection.vendor == "sqlite" and bulkload.SQLITE_ADBC_ALLOWED:
         import adbc_driver_sqlite.dbapi as adbc_sqlite
 
         connection.close()
@@ -125,6 +127,16 @@ def read_frame(sql: str) -> pl.DataFrame:
             df = pl.from_arrow(cur.fetch_arrow_table())
         return df.with_columns([pl.col(c).cast(pl.Utf8) for c in df.columns if df.schema[c] != pl.Utf8])
     return read_sql(sql)
+
+
+def _read_in_transaction(sql: str) -> pl.DataFrame:
+    """Inside a transaction (a check called from an atomic block, tests) read through Django's connection, which
+    sees the transaction's own writes; ADBC's separate connection would not. Values as text, typed later."""
+    with connection.cursor() as cur:
+        cur.execute(sql)
+        names = [d[0] for d in cur.description]
+        rows = [tuple(None if v is None else str(v) for v in row) for row in cur.fetchall()]
+    return pl.DataFrame(rows, schema={n: pl.Utf8 for n in names}, orient="row")
 
 
 def typed(df: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
@@ -162,7 +174,9 @@ def _parallel() -> bool:
     SQLite through ADBC): the databases work while Python waits."""
     from fupin.batch import bulkload
 
-    return connection.vendor == "postgresql" or (bulkload.SQLITE_ADBC_ALLOWED and not connection.in_atomic_block)
+    if connection.in_atomic_block:
+        return False
+    return connection.vendor == "postgresql" or bulkload.SQLITE_ADBC_ALLOWED
 
 
 def load(*, check_date: dt.date, area_code: str | None = None, household_ids: list[int] | None = None,
