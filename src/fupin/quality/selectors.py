@@ -56,7 +56,7 @@ def problem_list(user, *, area: str | None = None, rule: str | None = None, stat
         qs = qs.filter(ACTIVE, due_date__lt=timezone.localdate())
     if household:
         qs = qs.filter(household_id=household)
-    return qs.select_related("village")
+    return qs.select_related("village", "household")
 
 
 def counts_by_rule(qs: QuerySet) -> list[dict]:
