@@ -104,28 +104,41 @@ def _true() -> str:
     return "true" if connection.vendor == "postgresql" else "1"
 
 
-def _read(sql: str, columns: dict[str, str]) -> pl.DataFrame:
-    df = read_frame(sql)
+def _read(sql: str, columns: dict[str, str], adbc: bool | None = None) -> pl.DataFrame:
+    df = read_frame(sql, adbc=adbc)
     if df.width == 0 or df.height == 0:
         df = pl.DataFrame(schema={c: pl.Utf8 for c in columns})
     return typed(df, columns)
 
 
-def read_frame(sql: str) -> pl.DataFrame:
-    """A SELECT as a frame. SQLite through ADBC where the process may use it (CLI, worker: one connection),
-    else through Django's connection (see :mod:`fupin.batch.snapshot`)."""
+def sqlite_adbc_ok() -> bool:
+    """Whether this process may read SQLite through ADBC now: allowed for the process (CLI, worker), outside a
+    transaction, and no other thread alive. ADBC links its own SQLite library; when it closes the file, the
+    POSIX locks that Django's SQLite connections in other threads hold on it are dropped, which corrupts their
+    view of the WAL (a threaded web server, a test live server)."""
+    import threading
+
     from fupin.batch import bulkload
 
-    if connection.in_atomic_block:
-        return _read_in_transaction(sql)
-    if connection.vendor == "sqlite" and bulkload.SQLITE_ADBC_ALLOWED:
+    return (connection.vendor == "sqlite" and bulkload.SQLITE_ADBC_ALLOWED and not connection.in_atomic_block
+            and threading.active_count() == 1)
+
+
+def read_frame(sql: str, *, adbc: bool | None = None) -> pl.DataFrame:
+    """A SELECT as a frame. SQLite through ADBC where :func:`sqlite_adbc_ok` (decided by the caller's thread),
+    PostgreSQL through ADBC outside a transaction, else through Django's connection."""
+    adbc = sqlite_adbc_ok() if adbc is None else adbc
+    if adbc and connection.vendor == "sqlite":
         import adbc_driver_sqlite.dbapi as adbc_sqlite
 
         connection.close()
         with adbc_sqlite.connect(str(connection.settings_dict["NAME"])) as conn, conn.cursor() as cur:
+            cur.execute("PRAGMA busy_timeout=30000")
             cur.execute(sql)
             df = pl.from_arrow(cur.fetch_arrow_table())
         return df.with_columns([pl.col(c).cast(pl.Utf8) for c in df.columns if df.schema[c] != pl.Utf8])
+    if connection.in_atomic_block or connection.vendor == "sqlite":
+        return _read_in_transaction(sql)
     return read_sql(sql)
 
 
@@ -169,16 +182,6 @@ def typed(df: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
     return df.select(exprs)
 
 
-def _parallel() -> bool:
-    """The reads run on separate connections at once where they do not use Django's connection (PostgreSQL,
-    SQLite through ADBC): the databases work while Python waits."""
-    from fupin.batch import bulkload
-
-    if connection.in_atomic_block:
-        return False
-    return connection.vendor == "postgresql" or bulkload.SQLITE_ADBC_ALLOWED
-
-
 def load(*, check_date: dt.date, area_code: str | None = None, household_ids: list[int] | None = None,
          household_columns: set[str] | None = None) -> Frames:
     """Snapshot the registry under ``area_code`` (or just ``household_ids``) and build the rule frames.
@@ -199,15 +202,19 @@ def load(*, check_date: dt.date, area_code: str | None = None, household_ids: li
          f"(SELECT m.id FROM registry_member m WHERE m.is_active = {_true()} AND m.household_id IN ({households}))",
          WORK_COLUMNS),
     ]
-    if _parallel() and household_ids is None:
+    adbc = sqlite_adbc_ok()
+    parallel = household_ids is None and (adbc or (connection.vendor == "postgresql"
+                                                   and not connection.in_atomic_block))
+    if parallel:
+        # Separate connections read at once: the databases work while Python waits.
         from concurrent.futures import ThreadPoolExecutor
 
-        if connection.vendor == "sqlite":
+        if adbc:
             connection.close()  # ADBC's SQLite library must not share the file with Django's in this process
         with ThreadPoolExecutor(max_workers=len(queries)) as pool:
-            hh, members, incomes, work = pool.map(lambda q: _read(*q), queries)
+            hh, members, incomes, work = pool.map(lambda q: _read(*q, adbc=adbc), queries)
     else:
-        hh, members, incomes, work = (_read(*q) for q in queries)
+        hh, members, incomes, work = (_read(*q, adbc=adbc) for q in queries)
     if household_ids is None:
         village_where = "TRUE" if not area_code else \
             "a.code BETWEEN '{}' AND '{}'".format(*area_codes.subtree_range(_digits(area_code)))
@@ -216,7 +223,7 @@ def load(*, check_date: dt.date, area_code: str | None = None, household_ids: li
             f"COALESCE(CAST(p.total_households AS TEXT), '') AS total_households, "
             f"COALESCE(CAST(p.total_population AS TEXT), '') AS total_population FROM areas_area a "
             f"LEFT JOIN areas_villageprofile p ON p.village_id = a.code WHERE a.level = 5 AND {village_where}",
-            PROFILE_COLUMNS)
+            PROFILE_COLUMNS, adbc=adbc)
     else:
         villages = typed(pl.DataFrame(schema={c: pl.Utf8 for c in PROFILE_COLUMNS}), PROFILE_COLUMNS)
     return build(hh, members, incomes, work, villages, check_date=check_date, household_columns=household_columns)

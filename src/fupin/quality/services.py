@@ -81,7 +81,8 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
         lo, hi = area_codes.subtree_range(area_code)
         settled = [r.code for r in rules if all(p is not None for _s, p in resolved[r.code])]
         outcome = reconcile(ev.findings, scope=f"p.village_id BETWEEN '{lo}' AND '{hi}'", rule_codes=settled,
-                            run=run, actor=actor, sqlite_adbc=sqlite_adbc)
+                            run=run, actor=actor,
+                            sqlite_adbc=frames.sqlite_adbc_ok() if sqlite_adbc is None else sqlite_adbc)
         timings["write"] = round(time.perf_counter() - t, 3)
     except Exception as exc:
         Run.objects.filter(pk=run.pk).update(status=Run.Status.FAILED, finished_at=timezone.now(),
