@@ -218,6 +218,8 @@ FUPIN_API_MAX_PAGE_SIZE = int(os.environ.get("FUPIN_API_MAX_PAGE_SIZE", "1000"))
 FUPIN_EXPORT_MAX_ROWS = int(os.environ.get("FUPIN_EXPORT_MAX_ROWS", "200000"))
 # Days a village has to rectify a problem found by a data-quality run (the "overdue" share counts past this).
 FUPIN_QUALITY_DUE_DAYS = int(os.environ.get("FUPIN_QUALITY_DUE_DAYS", "30"))
+# A data-quality run over more persons than this reads its area in chunks of whole villages (bounded memory).
+FUPIN_QUALITY_CHUNK_PERSONS = int(os.environ.get("FUPIN_QUALITY_CHUNK_PERSONS", "2000000"))
 # Uploaded evidence (exemption documents): under the data dir, served only through scoped views, never as /media/.
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"

@@ -48,3 +48,55 @@ def test_pruned_household_columns_give_the_same_findings(household, areas):
                              rules, resolved).findings
     assert full.height > 0
     assert full.sort(full.columns).equals(pruned.sort(pruned.columns))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chunked_run_finds_the_same_as_one_snapshot(areas, users, settings):
+    """A run read in chunks of villages finds exactly what one snapshot finds, cross-household rules included."""
+    from fupin.quality import services
+    from fupin.quality.models import Problem
+    from tests.quality import dbkit, kit
+
+    # Households in three villages of two townships with problems of household and person rules.
+    dbkit.clean_household(areas["村A"], phone="")
+    dbkit.clean_household(areas["村B"], road_distance_km=9)
+    dbkit.create(areas["村C"], members=[kit.head(age=70, welfare_post=True, welfare_post_months=6), kit.spouse()])
+    dbkit.clean_household(areas["村A"])
+    # Two workers in different counties sharing a phone, in villages of different townships (so different chunks):
+    # 5_15_021 must still see both.
+    for village, place in (("村B", "柳城县"), ("村C", "南海区")):
+        dbkit.create(areas[village], members=[kit.head(work_status="3", phone="13911112222"), kit.spouse()],
+                     work=[{"member_id": 1, "county": place, "start_month": dt.date(2025, 3, 1)}])
+    county = areas["清溪县"].code
+
+    def findings() -> set:
+        return set(Problem.objects.filter(status="open").values_list("rule_code", "household_id", "member_id"))
+
+    services.quality_run(actor=None, area_code=county, check_date=dbkit.CHECK_DATE)
+    whole = findings()
+    assert sum(1 for rule, _h, _m in whole if rule == "5_15_021") == 2
+    Problem.objects.all().delete()
+    assert services.plan_chunks(county, 3) is not None
+    settings.FUPIN_QUALITY_CHUNK_PERSONS = 3  # one or two households a chunk
+    run = services.quality_run(actor=None, area_code=county, check_date=dbkit.CHECK_DATE)
+    assert run.timings["chunks"] >= 3
+    assert findings() == whole
+    assert run.persons == 12 and run.households == 6
+
+
+@pytest.mark.django_db
+def test_chunks_cover_the_subtree_contiguously(areas):
+    from fupin.areas import codes as area_codes
+    from fupin.quality import services
+    from tests.quality import dbkit
+
+    for village in ("村A", "村B", "村C"):
+        dbkit.clean_household(areas[village])
+    county = areas["清溪县"].code
+    assert services.plan_chunks(county, 100) is None
+    chunks = services.plan_chunks(county, 2)
+    lo, hi = area_codes.subtree_range(county)
+    assert chunks[0][0] == lo and chunks[-1][1] == hi
+    for (_a, end), (start, _b) in zip(chunks, chunks[1:], strict=False):
+        assert int(end) + 1 == int(start)
+    assert len(chunks) == 3

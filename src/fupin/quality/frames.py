@@ -83,11 +83,21 @@ def _db_column(name: str) -> str:
     return {"village_id": "village_id", "household_id": "household_id", "member_id": "member_id"}.get(name, name)
 
 
-def _where(area_code: str | None, household_ids: list[int] | None, alias: str = "h") -> str:
-    parts = [f"{alias}.is_active = {_true()}"]
+def _range(area_code: str | None, villages: tuple[str, str] | None) -> tuple[str, str] | None:
+    """The village-code range a snapshot covers: an area's subtree, or a chunk of consecutive villages."""
+    if villages:
+        return _digits(villages[0]), _digits(villages[1])
     if area_code:
-        lo, hi = area_codes.subtree_range(_digits(area_code))
-        parts.append(f"{alias}.village_id BETWEEN '{lo}' AND '{hi}'")
+        return area_codes.subtree_range(_digits(area_code))
+    return None
+
+
+def _where(area_code: str | None, household_ids: list[int] | None, alias: str = "h",
+           villages: tuple[str, str] | None = None) -> str:
+    parts = [f"{alias}.is_active = {_true()}"]
+    bounds = _range(area_code, villages)
+    if bounds:
+        parts.append(f"{alias}.village_id BETWEEN '{bounds[0]}' AND '{bounds[1]}'")
     if household_ids is not None:
         ids = ", ".join(str(int(i)) for i in household_ids) or "NULL"
         parts.append(f"{alias}.id IN ({ids})")
@@ -183,11 +193,15 @@ def typed(df: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
 
 
 def load(*, check_date: dt.date, area_code: str | None = None, household_ids: list[int] | None = None,
-         household_columns: set[str] | None = None) -> Frames:
-    """Snapshot the registry under ``area_code`` (or just ``household_ids``) and build the rule frames.
+         villages: tuple[str, str] | None = None, household_columns: set[str] | None = None,
+         area_wide: pl.DataFrame | None = None) -> Frames:
+    """Snapshot the registry under ``area_code`` (or the villages ``villages[0]``…``villages[1]`` of a chunk, or
+    just ``household_ids``) and build the rule frames.
 
-    ``household_columns``: the household columns to join onto the persons frame (default: all)."""
-    where = _where(area_code, household_ids)
+    ``household_columns``: the household columns to join onto the persons frame (default: all).
+    ``area_wide``: the columns that compare members across households (:func:`area_wide`), when the snapshot is a
+    chunk of a larger run; computed from the snapshot itself otherwise."""
+    where = _where(area_code, household_ids, villages=villages)
     income_cols = {"household_id": INT, **INCOME_COLUMNS}
     # Child tables filtered with IN (subquery) rather than a join: both databases then scan the child table in
     # its own order instead of probing it household by household (1M members on SQLite: 2.3 s against 3.8 s).
@@ -216,8 +230,8 @@ def load(*, check_date: dt.date, area_code: str | None = None, household_ids: li
     else:
         hh, members, incomes, work = (_read(*q, adbc=adbc) for q in queries)
     if household_ids is None:
-        village_where = "TRUE" if not area_code else \
-            "a.code BETWEEN '{}' AND '{}'".format(*area_codes.subtree_range(_digits(area_code)))
+        bounds = _range(area_code, villages)
+        village_where = "a.code BETWEEN '{}' AND '{}'".format(*bounds) if bounds else "TRUE"
         villages = _read(
             f"SELECT CAST(a.code AS TEXT) AS village_id, COALESCE(CAST(p.is_exited AS TEXT), '') AS is_exited, "
             f"COALESCE(CAST(p.total_households AS TEXT), '') AS total_households, "
@@ -226,7 +240,44 @@ def load(*, check_date: dt.date, area_code: str | None = None, household_ids: li
             PROFILE_COLUMNS, adbc=adbc)
     else:
         villages = typed(pl.DataFrame(schema={c: pl.Utf8 for c in PROFILE_COLUMNS}), PROFILE_COLUMNS)
-    return build(hh, members, incomes, work, villages, check_date=check_date, household_columns=household_columns)
+    return build(hh, members, incomes, work, villages, check_date=check_date, household_columns=household_columns,
+                 area_wide=area_wide)
+
+
+def area_wide(*, check_date: dt.date, area_code: str) -> pl.DataFrame:
+    """Cross-household columns over a whole run area, from a lean snapshot (ID numbers, phones, work counties):
+    the rules that compare members of different households see the whole area even when the run reads it in
+    chunks."""
+    where = _where(area_code, None)
+    adbc = sqlite_adbc_ok()
+    lean_h = {"id": INT, "household_type": TEXT, "monitor_kind": TEXT}
+    lean_m = {"id": INT, "household_id": INT, "id_number": TEXT, "phone": TEXT}
+    hh = _read(f"SELECT {_select('h', lean_h)} FROM registry_household h WHERE {where}", lean_h, adbc=adbc)
+    members = _read(f"SELECT {_select('m', lean_m)} FROM registry_member m WHERE m.is_active = {_true()} "
+                    f"AND m.household_id IN (SELECT h.id FROM registry_household h WHERE {where})", lean_m, adbc=adbc)
+    work = _read(f"SELECT {_select('w', WORK_COLUMNS)} FROM registry_workrecord w WHERE w.member_id IN "
+                 f"(SELECT m.id FROM registry_member m WHERE m.is_active = {_true()} AND m.household_id IN "
+                 f"(SELECT h.id FROM registry_household h WHERE {where}))", WORK_COLUMNS, adbc=adbc)
+    persons = members.join(hh.select(pl.col("id").alias("household_id"), pl.col("household_type").alias(
+        "h_household_type"), pl.col("monitor_kind").alias("h_monitor_kind")), on="household_id", how="inner")
+    persons = persons.join(_work_aggregates(work, check_date).select("member_id", "wr_county"), left_on="id",
+                           right_on="member_id", how="left")
+    return _area_wide_columns(persons)
+
+
+def _area_wide_columns(persons: pl.DataFrame) -> pl.DataFrame:
+    """Per member of a registered household (poor, exited, monitored): how many such members hold the same ID
+    number, and the smallest and largest work county among such members sharing the phone."""
+    from .catalogue import REGISTERED, applies_expr
+
+    reg = persons.filter(applies_expr(REGISTERED, "h_")).select("id", "id_number", "phone", "wr_county")
+    county = pl.when((pl.col("phone") != "") & (pl.col("wr_county").fill_null("") != "")).then(pl.col("wr_county"))
+    return reg.select(
+        "id",
+        pl.when(pl.col("id_number") != "").then(pl.len().over("id_number")).otherwise(0).alias("id_count"),
+        county.min().over("phone").alias("phone_county_min"),
+        county.max().over("phone").alias("phone_county_max"),
+    )
 
 
 # --- derived columns --------------------------------------------------------------------------------------------
@@ -245,7 +296,8 @@ def _mapped(col: str, mapping: dict, dtype) -> pl.Expr:
 
 
 def build(hh: pl.DataFrame, members: pl.DataFrame, incomes: pl.DataFrame, work: pl.DataFrame,
-          villages: pl.DataFrame, *, check_date: dt.date, household_columns: set[str] | None = None) -> Frames:
+          villages: pl.DataFrame, *, check_date: dt.date, household_columns: set[str] | None = None,
+          area_wide: pl.DataFrame | None = None) -> Frames:
     """Derive the rule columns from typed table frames (also used by tests to build frames without a database)."""
     on = check_date
     id_ok = members["id_number"].str.contains(r"^\d{17}[\dX]$")
@@ -291,6 +343,9 @@ def build(hh: pl.DataFrame, members: pl.DataFrame, incomes: pl.DataFrame, work: 
         "id", *[c for c in households.columns if c in household_columns and c != "id"])
     persons = persons.join(joined.select(pl.all().name.prefix("h_")), left_on="household_id", right_on="h_id",
                            how="inner")
+    if area_wide is None:
+        area_wide = _area_wide_columns(persons)
+    persons = persons.join(area_wide, on="id", how="left").with_columns(pl.col("id_count").fill_null(0))
 
     reg = households.group_by("village_id").agg(
         pl.len().alias("reg_households"), pl.col("n_persons").sum().alias("reg_persons"))

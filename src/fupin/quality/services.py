@@ -66,14 +66,30 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
     try:
         timings = {}
         t = time.perf_counter()
-        step("读取数据快照", 10)
-        fr = frames.load(check_date=check_date, area_code=area_code,
-                         household_columns=engine.person_household_columns(rules, resolved))
-        timings["snapshot"] = round(time.perf_counter() - t, 3)
-        t = time.perf_counter()
-        step("运行规则", 40)
-        ev = engine.evaluate(fr, rules, resolved)
-        timings["rules"] = round(time.perf_counter() - t, 3)
+        columns = engine.person_household_columns(rules, resolved)
+        chunks = plan_chunks(area_code, _chunk_persons())
+        timings.update(snapshot=0.0, rules=0.0)
+        wide = None
+        if chunks:
+            step("读取跨户比对数据", 5)
+            wide = frames.area_wide(check_date=check_date, area_code=area_code)
+            timings["snapshot"] += time.perf_counter() - t
+        parts, persons, households = [], 0, 0
+        for n, villages in enumerate(chunks or [None], start=1):
+            t = time.perf_counter()
+            step(f"读取数据快照（第{n}/{len(chunks or [None])}部分）", 10 + 60 * (n - 1) // len(chunks or [None]))
+            fr = frames.load(check_date=check_date, area_code=None if villages else area_code, villages=villages,
+                             household_columns=columns, area_wide=wide)
+            timings["snapshot"] += time.perf_counter() - t
+            t = time.perf_counter()
+            parts.append(engine.evaluate(fr, rules, resolved).findings)
+            persons, households = persons + fr.persons.height, households + fr.households.height
+            del fr
+            timings["rules"] += time.perf_counter() - t
+        ev = engine.Evaluation(findings=pl.concat(parts))
+        timings = {k: round(v, 3) for k, v in timings.items()}
+        if chunks:
+            timings["chunks"] = len(chunks)
         if collect is not None:
             collect.append(ev.findings)
         t = time.perf_counter()
@@ -91,12 +107,40 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
     counts = ev.findings.group_by("rule").len().sort("rule")
     run.counts = {r: n for r, n in counts.iter_rows()}
     run.findings = ev.findings.height
-    run.persons, run.households = fr.persons.height, fr.households.height
+    run.persons, run.households = persons, households
     run.outcome, run.timings = outcome, timings
     run.status, run.finished_at = Run.Status.SUCCEEDED, timezone.now()
     run.save()
     step("完成", 100)
     return run
+
+
+def _chunk_persons() -> int:
+    return int(getattr(settings, "FUPIN_QUALITY_CHUNK_PERSONS", 2_000_000))
+
+
+def plan_chunks(area_code: str, max_persons: int) -> list[tuple[str, str]] | None:
+    """Runs over more than ``max_persons`` read the area in chunks of whole, consecutive villages (so memory stays
+    bounded at 10M persons); None when one snapshot will do. Household rules and village rules only look inside a
+    household or village; the few rules comparing across households read :func:`frames.area_wide`."""
+    from django.db.models import Sum
+
+    from fupin.registry.models import Household
+
+    lo, hi = area_codes.subtree_range(area_code)
+    sizes = list(Household.objects.filter(is_active=True, village_id__gte=lo, village_id__lte=hi)
+                 .values("village_id").annotate(n=Sum("size")).order_by("village_id").values_list("village_id", "n"))
+    if sum(n or 0 for _v, n in sizes) <= max_persons:
+        return None
+    starts, total = [lo], 0
+    for village, n in sizes:
+        if total and total + (n or 0) > max_persons:
+            starts.append(village)
+            total = 0
+        total += n or 0
+    # Contiguous ranges covering the whole subtree, so villages without households (village rules) fall in one.
+    ends = [str(int(nxt) - 1).zfill(len(nxt)) for nxt in starts[1:]] + [hi]
+    return list(zip(starts, ends, strict=True))
 
 
 def _keys(f: pl.DataFrame) -> pl.DataFrame:

@@ -25,9 +25,11 @@ def _id_birth() -> pl.Expr:
 
 
 @rule("1_01_001", family=IDENTITY, level=PERSON, severity=ERROR, applies=REGISTERED, fields=("id_number",),
-      title="证件号码重复", message="同一证件号码在在册成员中出现多次")
+      title="证件号码重复", message="同一证件号码在在册成员中出现多次",
+      detail=lambda p: pl.format("共{}人", col("id_count")))
 def duplicate_id(p):
-    return (col("id_number") != "") & col("id_number").is_duplicated()
+    # id_count: members holding this number across the whole run area (frames._area_wide_columns).
+    return (col("id_number") != "") & (col("id_count") > 1)
 
 
 @rule("4_01_003", family=IDENTITY, level=PERSON, severity=ERROR, applies=EXITED, fields=("id_number",),

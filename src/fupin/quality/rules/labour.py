@@ -166,5 +166,6 @@ def low_monthly_income(p):
       title="不同县务工人员登记同一电话", message="与另一名在不同县务工的人员登记了同一联系电话",
       detail=lambda p: pl.format("务工所在县：{}", col("wr_county")))
 def shared_phone_different_counties(p):
+    # phone_county_min/max: over members sharing the phone across the whole run area (frames._area_wide_columns).
     county = pl.when((col("phone") != "") & (col("wr_county").fill_null("") != "")).then(col("wr_county"))
-    return county.is_not_null() & (county.max().over("phone") != county.min().over("phone"))
+    return county.is_not_null() & (col("phone_county_max") != col("phone_county_min"))
