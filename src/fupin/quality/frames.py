@@ -283,18 +283,19 @@ def area_wide(*, check_date: dt.date, area_code: str) -> pl.DataFrame:
 
 
 def _area_wide_columns(persons: pl.DataFrame) -> pl.DataFrame:
-    """Per member of a registered household (poor, exited, monitored): how many such members hold the same ID
-    number, and the smallest and largest work county among such members sharing the phone."""
+    """Per member of a registered household (poor, exited, monitored) whose ID number another such member also
+    holds, or who has a work county: how many hold the ID number, and the smallest and largest work county among
+    such members sharing the phone. Only those members get a row (few; joined onto the persons frame)."""
     from .catalogue import REGISTERED, applies_expr
 
     reg = persons.filter(applies_expr(REGISTERED, "h_")).select("id", "id_number", "phone", "wr_county")
-    county = pl.when((pl.col("phone") != "") & (pl.col("wr_county").fill_null("") != "")).then(pl.col("wr_county"))
-    return reg.select(
-        "id",
-        pl.when(pl.col("id_number") != "").then(pl.len().over("id_number")).otherwise(0).alias("id_count"),
-        county.min().over("phone").alias("phone_county_min"),
-        county.max().over("phone").alias("phone_county_max"),
-    )
+    with_id = reg.filter(pl.col("id_number") != "")
+    dups = with_id.filter(pl.col("id_number").is_duplicated())
+    ids = dups.select("id", pl.len().over("id_number").alias("id_count"))
+    workers = reg.filter((pl.col("phone") != "") & (pl.col("wr_county").fill_null("") != ""))
+    phones = workers.select("id", pl.col("wr_county").min().over("phone").alias("phone_county_min"),
+                            pl.col("wr_county").max().over("phone").alias("phone_county_max"))
+    return ids.join(phones, on="id", how="full", coalesce=True)
 
 
 # --- derived columns --------------------------------------------------------------------------------------------
