@@ -156,6 +156,11 @@ class Rule:
         return self.message.format(**shown)
 
     @property
+    def default_message(self) -> str:
+        """The message with the default parameters filled in (for the catalogue pages)."""
+        return self.text(SimpleNamespace(**self.defaults()))
+
+    @property
     def level_label(self) -> str:
         return LEVELS[self.level]
 

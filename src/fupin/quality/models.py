@@ -44,6 +44,14 @@ class RuleSetting(ChangeLoggedModel):
     def changelog_scope(self):
         return None, self.area_id
 
+    def param_items(self) -> list[tuple[str, object]]:
+        """(label, value) of the parameters this setting gives, for display."""
+        from .catalogue import CATALOGUE
+
+        rule = CATALOGUE.get(self.rule_code)
+        labels = {p.name: p.label for p in rule.params} if rule else {}
+        return [(labels.get(k, k), v) for k, v in (self.params or {}).items()]
+
 
 class Run(models.Model):
     """One evaluation of (part of) the catalogue over an area subtree."""
