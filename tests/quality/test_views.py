@@ -312,7 +312,7 @@ def test_rule_list(world, users, areas):
     for family in {rule.family for rule in catalogue.CATALOGUE.values()}:
         assert f'<h2 class="h6 mt-4">{family}</h2>' in body
     assert 'href="/quality/rules/5_14_007/"><code>5_14_007</code></a>' in body
-    assert "清溪县：max_km=3" in body and "丙县" not in body  # another county's setting is not shown
+    assert "清溪县：最大距离(公里)=3" in body and "丙县" not in body  # another county's setting is not shown
     assert "点击规则编号可修改本辖区的参数" in body
     assert "参数由县级或省级管理员设置" in text(login(users["township"]).get("/quality/rules/"))
 
@@ -347,7 +347,7 @@ def test_rule_detail_and_settings(world, users, areas):
     assert (s.area_id, s.year, s.enabled, s.params, s.note) == ("450299000000", 2026, True, {"max_km": 3.0}, "山区")
     body = text(county.get(url))
     assert "规则参数已保存，下次核查起生效" in body
-    assert "<td>清溪县</td><td>2026</td><td>启用</td><td>max_km=3.0 </td><td>山区</td>" in body
+    assert "<td>清溪县</td><td>2026</td><td>启用</td><td>最大距离(公里)=3.0 </td><td>山区</td>" in body
     assert "county 新增" in body  # history
     r = county.post(url, {"area": "450299000000", "year": 2026, "p_max_km": "", "version": s.version})
     assert r.status_code == 302
