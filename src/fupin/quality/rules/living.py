@@ -45,88 +45,28 @@ def no_living_power(p):
     return is_false("has_living_power")
 
 
-@rule(("3_02_004", "5_14_015"), applies=(EXITED, MONITORED), family=LIVING, level=HOUSEHOLD,
-      fields=("household.land_cultivated",), title="耕地面积为空", message="耕地面积(亩)为空")
-def cultivated_empty(p):
-    return col("land_cultivated").is_null()
+# Land areas: for each kind, an "empty" check and a "negative or too large" check, exited / monitored variants.
+# (field, name, codes when empty, codes when out of range, default upper bound in mu)
+LAND = (
+    ("land_cultivated", "耕地面积", ("3_02_004", "5_14_015"), ("5_14_001", "5_14_008"), 100),
+    ("land_forest", "林地面积", ("3_02_005", "5_14_016"), ("5_14_002", "5_14_009"), 200),
+    ("land_returned", "退耕还林面积", ("3_02_006", "5_14_017"), ("5_14_003", "5_14_010"), 200),
+    ("land_orchard", "林果面积", ("3_02_007", "5_14_018"), ("5_14_004", "5_14_011"), 200),
+    ("land_pasture", "牧草地面积", ("3_02_008", "5_14_019"), ("5_14_005", "5_14_012"), 100),
+    ("land_water", "水面面积", ("LAND_01", "5_14_020"), ("5_14_006", "5_14_013"), 100),
+)
 
 
-@rule(("5_14_001", "5_14_008"), applies=(EXITED, MONITORED), family=LIVING, level=HOUSEHOLD,
-      fields=("household.land_cultivated",), title="耕地面积异常",
-      message="耕地面积为负数或大于{max_area}亩", params=_max_area("耕地面积", 100),
-      detail=_mu("land_cultivated"))
-def cultivated_out_of_range(p):
-    return _out_of_range("land_cultivated", p)
+def _land_rules(field: str, name: str, empty_codes, range_codes, bound: int) -> None:
+    rule(empty_codes, applies=(EXITED, MONITORED), family=LIVING, level=HOUSEHOLD, fields=(f"household.{field}",),
+         title=f"{name}为空", message=f"{name}(亩)为空")(lambda p: col(field).is_null())
+    rule(range_codes, applies=(EXITED, MONITORED), family=LIVING, level=HOUSEHOLD, fields=(f"household.{field}",),
+         title=f"{name}异常", message=f"{name}为负数或大于{{max_area}}亩", params=_max_area(name, bound),
+         detail=_mu(field))(lambda p: _out_of_range(field, p))
 
 
-@rule(("3_02_005", "5_14_016"), applies=(EXITED, MONITORED), family=LIVING, level=HOUSEHOLD,
-      fields=("household.land_forest",), title="林地面积为空", message="林地面积(亩)为空")
-def forest_empty(p):
-    return col("land_forest").is_null()
-
-
-@rule(("5_14_002", "5_14_009"), applies=(EXITED, MONITORED), family=LIVING, level=HOUSEHOLD,
-      fields=("household.land_forest",), title="林地面积异常",
-      message="林地面积为负数或大于{max_area}亩", params=_max_area("林地面积", 200),
-      detail=_mu("land_forest"))
-def forest_out_of_range(p):
-    return _out_of_range("land_forest", p)
-
-
-@rule(("3_02_006", "5_14_017"), applies=(EXITED, MONITORED), family=LIVING, level=HOUSEHOLD,
-      fields=("household.land_returned",), title="退耕还林面积为空", message="退耕还林面积(亩)为空")
-def returned_empty(p):
-    return col("land_returned").is_null()
-
-
-@rule(("5_14_003", "5_14_010"), applies=(EXITED, MONITORED), family=LIVING, level=HOUSEHOLD,
-      fields=("household.land_returned",), title="退耕还林面积异常",
-      message="退耕还林面积为负数或大于{max_area}亩", params=_max_area("退耕还林面积", 200),
-      detail=_mu("land_returned"))
-def returned_out_of_range(p):
-    return _out_of_range("land_returned", p)
-
-
-@rule(("3_02_007", "5_14_018"), applies=(EXITED, MONITORED), family=LIVING, level=HOUSEHOLD,
-      fields=("household.land_orchard",), title="林果面积为空", message="林果面积(亩)为空")
-def orchard_empty(p):
-    return col("land_orchard").is_null()
-
-
-@rule(("5_14_004", "5_14_011"), applies=(EXITED, MONITORED), family=LIVING, level=HOUSEHOLD,
-      fields=("household.land_orchard",), title="林果面积异常",
-      message="林果面积为负数或大于{max_area}亩", params=_max_area("林果面积", 200),
-      detail=_mu("land_orchard"))
-def orchard_out_of_range(p):
-    return _out_of_range("land_orchard", p)
-
-
-@rule(("3_02_008", "5_14_019"), applies=(EXITED, MONITORED), family=LIVING, level=HOUSEHOLD,
-      fields=("household.land_pasture",), title="牧草地面积为空", message="牧草地面积(亩)为空")
-def pasture_empty(p):
-    return col("land_pasture").is_null()
-
-
-@rule(("5_14_005", "5_14_012"), applies=(EXITED, MONITORED), family=LIVING, level=HOUSEHOLD,
-      fields=("household.land_pasture",), title="牧草地面积异常",
-      message="牧草地面积为负数或大于{max_area}亩", params=_max_area("牧草地面积", 100),
-      detail=_mu("land_pasture"))
-def pasture_out_of_range(p):
-    return _out_of_range("land_pasture", p)
-
-
-@rule(("LAND_01", "5_14_020"), applies=(EXITED, MONITORED), family=LIVING, level=HOUSEHOLD,
-      fields=("household.land_water",), title="水面面积为空", message="水面面积(亩)为空")
-def water_empty(p):
-    return col("land_water").is_null()
-
-
-@rule(("5_14_006", "5_14_013"), applies=(EXITED, MONITORED), family=LIVING, level=HOUSEHOLD,
-      fields=("household.land_water",), title="水面面积异常",
-      message="水面面积为负数或大于{max_area}亩", params=_max_area("水面面积", 100),
-      detail=_mu("land_water"))
-def water_out_of_range(p):
-    return _out_of_range("land_water", p)
+for _land in LAND:
+    _land_rules(*_land)
 
 
 @rule(("LAND_02", "LAND_03"), applies=(EXITED, MONITORED), family=LIVING, level=HOUSEHOLD,
