@@ -23,12 +23,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-## make demo: install, migrate SQLite, generate the demo county and its users, serve on http://127.0.0.1:8000
+## make demo: install, migrate SQLite, generate the demo county and its users, run the data-quality rules once,
+## serve on http://127.0.0.1:8000
 ## (with the background worker that runs imports)
 demo: install
 	$(BIN)/fupin migrate --no-input -v 0
 	$(BIN)/fupin seed --if-empty
 	$(BIN)/fupin demousers
+	$(BIN)/fupin quality run > /dev/null
 	@echo "界面与接口： http://$(HOST):$(PORT)/   接口文档： http://$(HOST):$(PORT)/api/docs/"
 	@# The background worker runs imports and other jobs; it stops with the server.
 	$(BIN)/fupin worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
