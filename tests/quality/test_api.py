@@ -86,3 +86,14 @@ def test_rule_catalogue(users, api):
     assert by_code["5_17_003"]["params"][0] == {"name": "min_age", "label": "最小年龄", "kind": "int", "default": "12",
                                                "minimum": 0, "maximum": 120}
     assert api(users["norole"]).get("/api/quality/rules/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_my_problems_are_the_village_officers(problems, areas, users, api):
+    r = api(users["officer"]).get("/api/quality/problems/", {"mine": "true"})
+    assert [p["village"] for p in r.json()["results"]] == [areas["村A"].code]
+    assert api(users["officer_b"]).get("/api/quality/problems/", {"mine": "true"}).json()["count"] == 1
+    # Township and county users review their area's list; nothing is assigned to them.
+    assert api(users["township"]).get("/api/quality/problems/", {"mine": "true"}).json()["count"] == 0
+    assert api(users["county"]).get("/api/quality/problems/", {"mine": "true"}).json()["count"] == 0
+    assert api(users["county"]).get("/api/quality/problems/").json()["count"] == 2

@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from fupin.accounts.scoping import ALL, areas_with, restrict, subtree_q
+from fupin.accounts.scoping import grants, restrict
 from fupin.areas import codes as area_codes
 from fupin.registry import selectors as registry_selectors
 
@@ -27,14 +27,13 @@ def in_area(qs: QuerySet, code: str | None) -> QuerySet:
 
 
 def my_problems(user) -> QuerySet:
-    """Active problems in the areas where the user rectifies (a village officer: the own village)."""
-    areas = areas_with(user, "quality.fix")
-    qs = Problem.objects.filter(ACTIVE)
-    if areas is ALL:
-        return qs
-    if not areas:
-        return qs.none()
-    return qs.filter(subtree_q("village_id", areas))
+    """Active problems assigned to the user: those of the villages where the user holds a role that rectifies
+    (the village information officer). Township and county users review their area's lists instead."""
+    villages = sorted({g.area_code for g in grants(user)
+                       if "quality.fix" in g.permissions and area_codes.level_of(g.area_code) == 5})
+    if not villages:
+        return Problem.objects.none()
+    return Problem.objects.filter(ACTIVE, village_id__in=villages)
 
 
 def problem_list(user, *, area: str | None = None, rule: str | None = None, status: str | None = None,
