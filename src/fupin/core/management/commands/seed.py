@@ -25,6 +25,8 @@ class Command(BaseCommand):
             return
         if persons < 1 or townships < 1 or villages < townships:
             raise CommandError("参数无效：人数须大于0，行政村数不能少于乡镇数")
+        if townships > 899 or villages > townships * 798:
+            raise CommandError("参数无效：乡镇最多899个（乡镇代码三位），每个乡镇最多798个行政村（村代码三位）")
         try:
             with job_run(kind="seed", user=None, params={"persons": persons, "townships": townships,
                                                          "villages": villages, "seed": seed}) as job:
