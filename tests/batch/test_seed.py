@@ -71,3 +71,24 @@ def test_seed_refuses_a_filled_registry_and_if_empty_skips(capsys):
     assert "跳过" in capsys.readouterr().out
     call_command("demousers")
     assert "cun" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_seed_refuses_counts_the_area_codes_cannot_hold():
+    with pytest.raises(CommandError, match="乡镇最多899个"):
+        call_command("seed", persons=100, townships=900, villages=900)
+    with pytest.raises(CommandError, match="每个乡镇最多798个行政村"):
+        call_command("seed", persons=100, townships=1, villages=799)
+
+
+@pytest.mark.django_db
+def test_seed_names_villages_past_the_made_up_names():
+    """More villages than two-syllable names: numbered names, all different (a 10M seed used to hang here)."""
+    import numpy as np
+
+    from fupin.areas.models import Area
+    from fupin.batch.seed import _areas
+
+    _areas(np.random.default_rng(1), 10, 4000)
+    names = list(Area.objects.filter(level=5).values_list("name", flat=True))
+    assert len(names) == 4000 and len(set(names)) == 4000

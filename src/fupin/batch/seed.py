@@ -116,9 +116,9 @@ def _areas(rng, townships: int, villages: int) -> tuple[list[str], list[str], di
             for v in range(per_town[t]):
                 v_code = f"{t_code[:9]}{201 + v:03d}"
                 for attempt in range(50):
-                    name = "".join(_pick(rng, VILLAGE_SYLLABLES, 2)) + str(_pick(rng, VILLAGE_SUFFIX, 1)[0])
-                    if attempt == 49:  # the made-up names run out past a few thousand villages: number them
-                        name = f"{name[:-1]}{len(used)}{name[-1]}"
+                    base, suffix = "".join(_pick(rng, VILLAGE_SYLLABLES, 2)), str(_pick(rng, VILLAGE_SUFFIX, 1)[0])
+                    # 2,592 made-up names: past a few thousand villages, number them
+                    name = f"{base}{len(used) if attempt == 49 else ''}{suffix}"
                     if name not in used:
                         used.add(name)
                         break
