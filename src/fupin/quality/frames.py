@@ -194,18 +194,29 @@ def typed(df: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
 
 def load(*, check_date: dt.date, area_code: str | None = None, household_ids: list[int] | None = None,
          villages: tuple[str, str] | None = None, household_columns: set[str] | None = None,
-         area_wide: pl.DataFrame | None = None) -> Frames:
+         area_wide: pl.DataFrame | None = None, id_range: tuple[int, int] | None = None) -> Frames:
     """Snapshot the registry under ``area_code`` (or the villages ``villages[0]``…``villages[1]`` of a chunk, or
     just ``household_ids``) and build the rule frames.
 
     ``household_columns``: the household columns to join onto the persons frame (default: all).
     ``area_wide``: the columns that compare members across households (:func:`area_wide`), when the snapshot is a
-    chunk of a larger run; computed from the snapshot itself otherwise."""
+    chunk of a larger run; computed from the snapshot itself otherwise.
+    ``id_range``: the smallest and largest household id of the chunk: child rows are then read through the
+    household-id index instead of a scan of the whole child table per chunk (ids usually follow villages, as
+    households are loaded village by village)."""
     where = _where(area_code, household_ids, villages=villages)
     income_cols = {"household_id": INT, **INCOME_COLUMNS}
     # Child tables filtered with IN (subquery) rather than a join: both databases then scan the child table in
     # its own order instead of probing it household by household (1M members on SQLite: 2.3 s against 3.8 s).
     households = f"SELECT h.id FROM registry_household h WHERE {where}"
+    if id_range:
+        households += f" AND h.id BETWEEN {int(id_range[0])} AND {int(id_range[1])}"
+
+    def within(column: str) -> str:
+        """``column IN (households)``, with the chunk's id range first for the index."""
+        if not id_range:
+            return f"{column} IN ({households})"
+        return f"{column} BETWEEN {int(id_range[0])} AND {int(id_range[1])} AND {column} IN ({households})"
     bounds = _range(area_code, villages)
     whole = household_ids is None and _covers_registry(bounds)
     # When the run covers every household, the child tables are read whole (no semi-join in the database: 30%
@@ -213,12 +224,13 @@ def load(*, check_date: dt.date, area_code: str | None = None, household_ids: li
     queries = [
         (f"SELECT {_select('h', HOUSEHOLD_COLUMNS)} FROM registry_household h WHERE {where}", HOUSEHOLD_COLUMNS),
         (f"SELECT {_select('m', MEMBER_COLUMNS)} FROM registry_member m WHERE m.is_active = {_true()}"
-         + ("" if whole else f" AND m.household_id IN ({households})"), MEMBER_COLUMNS),
+         + ("" if whole else f" AND {within('m.household_id')}"), MEMBER_COLUMNS),
         (f"SELECT {_select('i', income_cols)} FROM registry_incomerecord i WHERE i.year <= {int(check_date.year)}"
-         + ("" if whole else f" AND i.household_id IN ({households})"), income_cols),
+         + ("" if whole else f" AND {within('i.household_id')}"), income_cols),
         (f"SELECT {_select('w', WORK_COLUMNS)} FROM registry_workrecord w"
          + ("" if whole else f" WHERE w.member_id IN (SELECT m.id FROM registry_member m WHERE "
-                             f"m.is_active = {_true()} AND m.household_id IN ({households}))"), WORK_COLUMNS),
+                             f"m.is_active = {_true()} AND {within('m.household_id')})"),
+         WORK_COLUMNS),
     ]
     adbc = sqlite_adbc_ok()
     parallel = household_ids is None and (adbc or (connection.vendor == "postgresql"

@@ -79,7 +79,7 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
             t = time.perf_counter()
             step(f"读取数据快照（第{n}/{len(chunks or [None])}部分）", 10 + 60 * (n - 1) // len(chunks or [None]))
             fr = frames.load(check_date=check_date, area_code=None if villages else area_code, villages=villages,
-                             household_columns=columns, area_wide=wide)
+                             household_columns=columns, area_wide=wide, id_range=_id_range(villages))
             timings["snapshot"] += time.perf_counter() - t
             t = time.perf_counter()
             parts.append(engine.evaluate(fr, rules, resolved).findings)
@@ -113,6 +113,19 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
     run.save()
     step("完成", 100)
     return run
+
+
+def _id_range(villages: tuple[str, str] | None) -> tuple[int, int] | None:
+    """Smallest and largest id of the active households of a chunk's villages (None for a whole-area read)."""
+    if villages is None:
+        return None
+    from django.db.models import Max, Min
+
+    from fupin.registry.models import Household
+
+    r = Household.objects.filter(is_active=True, village_id__gte=villages[0], village_id__lte=villages[1]) \
+        .aggregate(lo=Min("id"), hi=Max("id"))
+    return (r["lo"], r["hi"]) if r["lo"] is not None else (0, 0)
 
 
 def _chunk_persons() -> int:
