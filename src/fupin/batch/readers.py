@@ -76,24 +76,49 @@ def decode_csv(data: bytes) -> tuple[str, str]:
         raise ApplicationError("无法识别文件编码：请另存为UTF-8或GBK编码的CSV文件", code="encoding") from None
 
 
+def _head_lines(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO("\n".join(text.splitlines()[:HEADER_SCAN_ROWS]))))
+
+
+def _read_body(source, h: int) -> pl.DataFrame:
+    """The CSV from its line ``h`` (0-based, the header) on, every cell as text."""
+    return pl.read_csv(source, infer_schema=False, has_header=False, truncate_ragged_lines=True, quote_char='"',
+                       skip_lines=h)
+
+
 def read_csv(path: Path, score: Callable[[list[str]], int]) -> Table:
-    text, encoding = decode_csv(Path(path).read_bytes())
-    head = list(csv.reader(io.StringIO("\n".join(text.splitlines()[:HEADER_SCAN_ROWS]))))
-    h = _pick_header(head, score)
-    # Skip the title rows by line; what remains is a plain CSV whose first line is the header.
-    lines_before = 0
-    pos = 0
-    while lines_before < h:
-        pos = text.index("\n", pos) + 1
-        lines_before += 1
-    body = text[pos:].encode("utf-8")
-    del text
+    """UTF-8 files are read by Polars straight from the file (no copy as Python text); GBK ones are transcoded."""
+    import codecs
+
+    path = Path(path)
+    with open(path, "rb") as fh:
+        first = fh.read(1 << 20)
+    bom = first.startswith(b"\xef\xbb\xbf")
+    try:  # the first megabyte, tolerating a character cut at its end
+        head_text = codecs.getincrementaldecoder("utf-8")().decode(first[3:] if bom else first, final=False)
+        encoding = "UTF-8（带BOM）" if bom else "UTF-8"
+    except UnicodeDecodeError:
+        head_text, encoding = None, "GBK"
+    frame = None
     try:
-        frame = pl.read_csv(io.BytesIO(body), infer_schema=False, has_header=False, truncate_ragged_lines=True,
-                            quote_char='"')
+        if head_text is not None:
+            h = _pick_header(_head_lines(head_text), score)
+            try:
+                frame = _read_body(path, h)  # Polars skips a UTF-8 BOM itself
+            except pl.exceptions.ComputeError as exc:
+                if "utf-8" not in str(exc).lower() and "utf8" not in str(exc).lower():
+                    raise
+                encoding = "GBK"  # valid UTF-8 at the top only
+        if frame is None:
+            text, encoding = decode_csv(path.read_bytes())
+            h = _pick_header(_head_lines(text[:1 << 20]), score)
+            body = text.encode("utf-8")
+            del text
+            frame = _read_body(io.BytesIO(body), h)
+            del body
     except pl.exceptions.ComputeError as exc:
         raise ApplicationError(f"CSV文件格式有误，无法读取：{exc}", code="csv") from None
-    headers = _dedupe(frame.row(0))
+    headers = _dedupe(frame.row(0)) if frame.height else []
     frame = frame.slice(1).rename(dict(zip(frame.columns, headers, strict=True)))
     return Table(frame=frame, header_row=h + 1, headers=headers, encoding=encoding)
 
@@ -105,27 +130,29 @@ def read_xlsx(path: Path, score: Callable[[list[str]], int], *, sheet: str | int
         reader = fastexcel.read_excel(str(path))
     except Exception as exc:  # calamine reports broken zips and XML as various errors
         raise ApplicationError(f"无法读取Excel文件（{exc}）。请确认文件为.xlsx格式且未损坏", code="xlsx") from None
-    sheets = reader.sheet_names
-    if sheet is None:
-        # The first sheet whose top rows look like a header: templates carry an explanation sheet too.
-        candidates = []
-        for name in sheets:
-            top = reader.load_sheet(name, header_row=None, n_rows=HEADER_SCAN_ROWS, dtypes="string").to_polars()
-            rows = [list(r) for r in top.iter_rows()]
-            best = max((score([c or "" for c in r]) for r in rows), default=0)
-            candidates.append((best, name))
-        best_score, sheet = max(candidates, key=lambda c: c[0]) if candidates else (0, None)
-        if not best_score:
-            raise ApplicationError("Excel文件中没有找到包含可识别表头的工作表", code="no_header")
-    top = reader.load_sheet(sheet, header_row=None, n_rows=HEADER_SCAN_ROWS, dtypes="string").to_polars()
-    h = _pick_header([list(r) for r in top.iter_rows()], score)
-    headers = _dedupe(top.row(h))
-    frame = reader.load_sheet(sheet, header_row=None, skip_rows=h + 1, dtypes="string").to_polars()
+    # Each sheet is parsed once (parsing is most of the time of a large file; a sheet cannot be read in part):
+    # the sheet whose top rows look most like a header wins (templates carry an explanation sheet too).
+    best: tuple[int, str, pl.DataFrame] | None = None
+    for name in reader.sheet_names if sheet is None else [sheet]:
+        whole = pl.from_arrow(reader.load_sheet(name, header_row=None, dtypes="string", eager=True))
+        rows = [list(r) for r in whole.head(HEADER_SCAN_ROWS).iter_rows()]
+        score_ = max((score([c or "" for c in r]) for r in rows), default=0)
+        if best is None or score_ > best[0]:
+            best = (score_, str(name), whole)
+        del whole
+    if best is None or not best[0]:
+        raise ApplicationError("Excel文件中没有找到包含可识别表头的工作表", code="no_header")
+    _score, sheet_name, whole = best
+    del best
+    h = _pick_header([list(r) for r in whole.head(HEADER_SCAN_ROWS).iter_rows()], score)
+    headers = _dedupe(whole.row(h))
+    frame = whole.slice(h + 1)
+    del whole
     if frame.width < len(headers):
         frame = frame.with_columns([pl.lit(None, pl.Utf8).alias(f"__pad{i}") for i in range(len(headers) - frame.width)])
     frame = frame.select(frame.columns[:len(headers)])
     frame = frame.rename(dict(zip(frame.columns, headers, strict=True)))
-    return Table(frame=frame, header_row=h + 1, headers=headers, sheet=str(sheet))
+    return Table(frame=frame, header_row=h + 1, headers=headers, sheet=sheet_name)
 
 
 def read_table(path: Path, score: Callable[[list[str]], int]) -> Table:

@@ -95,6 +95,44 @@ def _parse_column(col: Column, raws: list[pl.Expr], today: dt.date) -> cells.Par
     return cells.text(raw, max_length=col.max_length)
 
 
+# Columns with few distinct values (codes, 是/否, years, months, amounts repeated per household …) are parsed once
+# per distinct cell text and mapped back with one join; columns of nearly unique values are parsed row by row.
+DISTINCT_SAMPLE = 50_000
+DISTINCT_RATIO = 0.5
+ALWAYS_DIRECT = ("id", "phone")
+
+
+def _by_distinct(col: Column, src: pl.DataFrame) -> bool:
+    if col.kind in ALWAYS_DIRECT:
+        return False
+    if src.height <= DISTINCT_SAMPLE:
+        return True
+    return src.head(DISTINCT_SAMPLE).n_unique() <= DISTINCT_RATIO * DISTINCT_SAMPLE
+
+
+def _parse_source(col: Column, src: pl.DataFrame, headers: list[str], today: dt.date
+                  ) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """One column's raw text (one or several file columns) → (typed value, cell filled, message or null)."""
+    parsed = _parse_column(col, [pl.col(h) for h in headers], today)
+    clean = [cells.clean_text(h).alias(h) for h in headers]
+    filled = pl.any_horizontal([pl.col(h).is_not_null() for h in headers]).alias("f")
+    if _by_distinct(col, src):
+        keys = [f"__k{i}" for i in range(len(headers))]
+        distinct = src.unique().select([pl.col(h).alias(k) for h, k in zip(headers, keys, strict=True)] + clean)
+        distinct = distinct.select(*keys, parsed.value.alias("v"), filled,
+                                   pl.when(parsed.bad).then(parsed.error).alias("m"))
+        out = src.rename(dict(zip(headers, keys, strict=True))).join(
+            distinct, on=keys, how="left", nulls_equal=True, maintain_order="left")
+        return out["v"], out["f"], out["m"].cast(pl.Utf8)
+    cleaned = src.select(clean)
+    out = cleaned.select(parsed.value.alias("v"), filled, parsed.bad.alias("b"))
+    message = pl.Series("m", [None] * out.height, dtype=pl.Utf8)
+    bad = out["b"].arg_true()
+    if bad.len():
+        message = message.scatter(bad, cleaned[bad].select(parsed.error.cast(pl.Utf8)).to_series())
+    return out["v"], out["f"], message
+
+
 def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, today: dt.date | None = None
           ) -> ParsedFile:
     """``villages``: the importing user's villages (code, name, township, county names) for name resolution."""
@@ -109,31 +147,38 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
     if not has_code and "area.village" not in match.columns:
         raise ApplicationError("文件缺少行政村列：请提供“村”（或“行政村”）列，或者“行政村代码”列", code="missing_columns")
 
-    used = [h for hs in match.columns.values() for h in hs]
-    base = table.frame.select([cells.clean_text(h).alias(h) for h in used])
-    base = base.with_row_index(ROW, offset=table.header_row + 1).with_columns(pl.col(ROW).cast(pl.Int64))
-    # Blank lines (every cell empty) are not rows.
-    base = base.filter(pl.any_horizontal([pl.col(h).is_not_null() for h in used]))
-    rows_read = base.height
-
-    values, flags, header_of, checks = [pl.col(ROW)], [], {}, {}
+    used = list(dict.fromkeys(h for hs in match.columns.values() for h in hs))
+    # The raw text is consumed column by column: each column's text is freed as soon as it is parsed, so the
+    # whole-file text frame and the typed frame are never both held in full.
+    raw = table.frame.select(used)
+    table.frame = table.frame.clear()
+    height = raw.height
+    problems = Problems()
+    columns: dict[str, pl.Series] = {ROW: pl.int_range(table.header_row + 1, table.header_row + 1 + height,
+                                                        dtype=pl.Int64, eager=True).alias(ROW)}
+    nonblank = pl.repeat(False, height, dtype=pl.Boolean, eager=True)
+    header_of, bad_parts = {}, []
     for cid, headers in match.columns.items():
         col = id_cols[cid]
         header_of[cid] = headers[0]
-        parsed = _parse_column(col, [pl.col(h) for h in headers], today)
-        values.append(parsed.value.alias(cid))
-        flags.append(parsed.bad.alias(f"!{cid}"))
-        checks[cid] = parsed
-    df = base.select(values + flags)
-    problems = Problems()
-    # Messages are formatted only for the bad cells.
-    for cid in match.columns:
-        bad_rows = df.select(ROW, f"!{cid}").filter(pl.col(f"!{cid}"))
-        if bad_rows.height:
-            subset = base.join(bad_rows.select(ROW), on=ROW, how="semi")
-            problems.add(subset.select(ROW, pl.lit(header_of[cid]).alias("column"),
-                                       checks[cid].error.alias("message")).filter(pl.col("message").is_not_null()))
-    df = df.drop([f"!{cid}" for cid in match.columns])
+        src = pl.DataFrame([raw.drop_in_place(h) for h in headers])  # match_headers gives each header once
+        value, filled, message = _parse_source(col, src, headers, today)
+        del src
+        columns[cid] = value.alias(cid)
+        nonblank = nonblank | filled
+        # Messages exist only for the bad cells (null elsewhere).
+        if message.null_count() < height:
+            bad_parts.append((cid, message))
+    del raw
+    for cid, message in bad_parts:
+        frame = pl.DataFrame([columns[ROW], message.alias("message")]).filter(pl.col("message").is_not_null())
+        problems.add(frame.select(ROW, pl.lit(header_of[cid]).alias("column"), "message"))
+    del bad_parts
+    df = pl.DataFrame(list(columns.values()))
+    del columns
+    # Blank lines (every cell empty) are not rows.
+    df = df.filter(nonblank)
+    rows_read = df.height
 
     def header(cid: str) -> str:
         return header_of.get(cid) or id_cols[cid].label
