@@ -47,8 +47,8 @@ def canon(expr: pl.Expr, kind: str, *, from_db: bool) -> pl.Expr:
         e = expr.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False).cast(pl.Utf8)
     elif kind in ("date", "month"):
         e = expr.cast(pl.Utf8).str.slice(0, 10)
-    elif kind == "json":
-        e = expr.map_elements(_canon_json, return_dtype=pl.Utf8)
+    elif kind == "json":  # made canonical beforehand, once per distinct text (see _canon_json_column)
+        e = expr.cast(pl.Utf8)
     else:
         e = expr.cast(pl.Utf8)
     return e.fill_null("")
@@ -59,6 +59,13 @@ def _canon_json(value: str | None) -> str:
         return "{}"
     data = json.loads(value)
     return json.dumps({k: v for k, v in sorted(data.items()) if v not in (None, "")}, ensure_ascii=False)
+
+
+def _canon_json_column(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    """JSON text in one canonical form (sorted keys, no empty values), computed once per distinct text."""
+    distinct = frame[name].unique().drop_nulls().to_list()
+    mapping = {v: _canon_json(v) for v in distinct}
+    return frame.with_columns(pl.col(name).replace_strict(mapping, default="{}", return_dtype=pl.Utf8))
 
 
 @dataclass
@@ -185,6 +192,8 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     diff_exprs = [
         (canon(pl.col(f), kind_of[f], from_db=False) != canon(pl.col(f"db.{f}"), kind_of[f], from_db=True))
         .alias(f"~{f}") for f in compare]
+    if has_extra:
+        existing = _canon_json_column(_canon_json_column(existing, "extra"), "db.extra")
     existing = existing.with_columns(diff_exprs)
     h_changed = existing.filter(pl.any_horizontal([pl.col(f"~{f}") for f in compare])) if compare else existing.clear()
 
@@ -322,36 +331,46 @@ def _missing_households(w: Writer, file_h: pl.DataFrame, rows: pl.DataFrame) -> 
 
 
 # ---------------------------------------------------------------------------------------------------------------
-def _json_value(value, kind: str):
-    if value is None:
-        return "" if kind in ("text", "code", "id", "phone", "multicode") else None
-    if kind == "multicode":
-        return [c for c in str(value).split(",") if c]
-    if kind == "bool":
-        return value in (True, "1", "true", "t")
-    if kind == "decimal":
-        return f"{float(value):.2f}"
-    if kind in ("int", "year"):
-        return int(float(value))
-    if kind in ("date", "month"):
-        return str(value)[:10]
-    if kind == "json":
-        return json.loads(value) if isinstance(value, str) and value else (value or {})
-    return value
+def _json_value(expr: pl.Expr, kind: str) -> pl.Expr:
+    """A value as JSON text for the change log, from the file (typed) or the database (text); vectorised."""
+    text = expr.cast(pl.Utf8)
+    if kind in ("text", "code", "id", "phone"):
+        value = text.fill_null("")
+    elif kind == "multicode":  # stored ",01,04,": logged as a list of codes
+        value = pl.when(text.is_null()).then(pl.lit(None, pl.List(pl.Utf8))).otherwise(
+            text.str.split(",").list.eval(pl.element().filter(pl.element() != "")))
+        return pl.when(text.is_null()).then(pl.lit('""')).otherwise(_json_encode(value))
+    elif kind == "bool":
+        value = pl.when(text.is_null()).then(None).otherwise(text.is_in(["1", "true", "t"]))
+    elif kind == "decimal":  # "1234.50", as the form shows it
+        cents = (expr.cast(pl.Float64, strict=False) * 100).round(0).cast(pl.Int64)
+        value = pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit("")) + (cents.abs() // 100).cast(pl.Utf8) \
+            + pl.lit(".") + (cents.abs() % 100).cast(pl.Utf8).str.zfill(2)
+    elif kind in ("int", "year"):
+        value = expr.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
+    elif kind in ("date", "month"):
+        value = text.str.slice(0, 10)
+    elif kind == "json":  # already JSON text
+        return pl.when(text.is_null() | (text == "")).then(pl.lit("{}")).otherwise(text)
+    else:
+        value = expr
+    return _json_encode(value)
 
 
-def _changes(frame: pl.DataFrame, fields: list[str], kind_of: dict[str, str]) -> list[tuple[int, dict, dict]]:
-    """(id, before, after) with only the changed fields, for the change log."""
-    out = []
-    for row in frame.select(["db.id", *fields, *[f"db.{f}" for f in fields], *[f"~{f}" for f in fields]]).iter_rows(
-            named=True):
-        before, after = {}, {}
-        for f in fields:
-            if row[f"~{f}"]:
-                before[f] = _json_value(row[f"db.{f}"], kind_of.get(f, "text"))
-                after[f] = _json_value(row[f], kind_of.get(f, "text"))
-        out.append((int(row["db.id"]), before, after))
-    return out
+def _json_encode(value: pl.Expr) -> pl.Expr:
+    return pl.struct(value.alias("v")).struct.json_encode().str.strip_prefix('{"v":').str.strip_suffix("}")
+
+
+def _changes(frame: pl.DataFrame, fields: list[str], kind_of: dict[str, str]) -> pl.DataFrame:
+    """id, before and after (JSON objects of only the changed fields) of each changed row, for the change log."""
+    def obj(prefix: str) -> pl.Expr:
+        parts = [pl.when(pl.col(f"~{f}")).then(pl.lit(json.dumps(f, ensure_ascii=False) + ":")
+                                               + _json_value(pl.col(prefix + f), kind_of.get(f, "text")))
+                 for f in fields]
+        return pl.lit("{") + pl.concat_str(parts, separator=",", ignore_nulls=True) + pl.lit("}")
+
+    return frame.select(pl.col("db.id").cast(pl.Int64).alias("id"), obj("db.").alias("before"),
+                        obj("").alias("after"))
 
 
 def _typed(df: pl.DataFrame, model, fields: list[str]) -> dict[str, pl.Series]:
@@ -474,9 +493,10 @@ def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kind
     """Change-log rows for the load (content type ids looked up before the writer opened)."""
     h_kind, m_kind, i_kind = kinds
     frames = []
-    # Creations: one entry per new household and member, with what the file gave.
+    # Creations: one lean entry per new household and member (who, when, which job, which object). The values
+    # are not copied into the log: they are the object's first version, and the job names the source file
+    # (docs/architecture.md, "Change log of imports"). Updates log exactly the changed fields, before and after.
     if hh_new.height:
-        after_cols = [f for f in plan.h_fields if f in hh_new.columns]
         frames.append(pl.DataFrame({
             "content_type_id": pl.repeat(ct[Household], hh_new.height, eager=True, dtype=pl.Int64),
             "action": pl.repeat("create", hh_new.height, eager=True),
@@ -484,21 +504,16 @@ def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kind
             "object_repr": (hh_new["number"] + " " + hh_new["head_name"].fill_null("")).str.strip_chars(),
             "household_id": hh_new["id"],
             "area_code": hh_new["village_id"],
-            "postchange_data": hh_new.select(pl.struct(["number", *after_cols]).struct.json_encode())
-            .to_series(),
         }))
     if m_new.height:
-        m_cols = [f for f in plan.m_fields if f in m_new.columns]
         frames.append(pl.DataFrame({
             "content_type_id": pl.repeat(ct[Member], m_new.height, eager=True, dtype=pl.Int64),
             "action": pl.repeat("create", m_new.height, eager=True),
             "object_id": m_new["id"].cast(pl.Utf8),
             "object_repr": m_new["name"].fill_null(""),
             "household_id": m_new["household_id"],
-            "area_code": pl.Series([None] * m_new.height, dtype=pl.Utf8),
-            "postchange_data": m_new.select(pl.struct(m_cols).struct.json_encode()).to_series(),
-        }).with_columns(pl.col("area_code").fill_null("")))
-    updates = []
+            "area_code": pl.repeat("", m_new.height, eager=True, dtype=pl.Utf8),
+        }))
     for model, frame, fields, kind_of in (
             (Household, plan.households_changed, plan.h_fields, h_kind),
             (Member, plan.members_changed, plan.m_fields, m_kind),
@@ -507,15 +522,16 @@ def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kind
             repr_col = {"Household": "number", "Member": "name", "IncomeRecord": "hh_number"}[model.__name__]
             hh_col = {"Household": "db.id", "Member": "db.household_id", "IncomeRecord": None}[model.__name__]
             entries = _changes(frame, fields, kind_of)
-            reprs = frame[repr_col].to_list()
-            hhs = frame[hh_col].cast(pl.Int64).to_list() if hh_col else [None] * frame.height
-            for (oid, before, after), rep, hh in zip(entries, reprs, hhs, strict=True):
-                updates.append({"content_type_id": ct[model], "action": "update", "object_id": str(oid),
-                                "object_repr": str(rep)[:200], "household_id": hh, "area_code": "",
-                                "prechange_data": json.dumps(before, ensure_ascii=False),
-                                "postchange_data": json.dumps(after, ensure_ascii=False)})
-    if updates:
-        frames.append(pl.DataFrame(updates, schema_overrides={"household_id": pl.Int64}))
+            frames.append(pl.DataFrame({
+                "content_type_id": pl.repeat(ct[model], frame.height, eager=True, dtype=pl.Int64),
+                "action": pl.repeat("update", frame.height, eager=True),
+                "object_id": entries["id"].cast(pl.Utf8),
+                "object_repr": frame[repr_col].cast(pl.Utf8).fill_null("").str.slice(0, 200),
+                "household_id": frame[hh_col].cast(pl.Int64) if hh_col else pl.repeat(
+                    None, frame.height, eager=True, dtype=pl.Int64),
+                "area_code": pl.repeat("", frame.height, eager=True, dtype=pl.Utf8),
+                "prechange_data": entries["before"], "postchange_data": entries["after"],
+            }))
     if not frames:
         return 0
     log = pl.concat(frames, how="diagonal_relaxed")
@@ -533,7 +549,8 @@ def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kind
         "area_code": log["area_code"].fill_null(""),
         "prechange_data": log["prechange_data"] if "prechange_data" in log.columns else pl.Series(
             [None] * log.height, dtype=pl.Utf8),
-        "postchange_data": log["postchange_data"],
+        "postchange_data": log["postchange_data"] if "postchange_data" in log.columns else pl.Series(
+            [None] * log.height, dtype=pl.Utf8),
     }
     w.insert(ObjectChange, model_frame(ObjectChange, cols, log.height))
     return log.height
