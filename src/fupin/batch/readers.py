@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,11 +25,22 @@ CSV_SUFFIXES = (".csv", ".txt")
 
 @dataclass
 class Table:
-    frame: pl.DataFrame  # columns named by the header cells (deduplicated), all Utf8
+    frame: pl.DataFrame | None  # columns named by the header cells (deduplicated), all Utf8
     header_row: int  # 1-based row number of the header in the file
     headers: list[str] = field(default_factory=list)
     sheet: str = ""
     encoding: str = ""
+    # Large CSV files are read in pieces instead (``frame`` is None): a generator of frames like ``frame``.
+    pieces: Callable[[], Iterator[pl.DataFrame]] | None = None
+
+    def frames(self) -> Iterator[pl.DataFrame]:
+        """The data rows in consecutive pieces; each is handed out once and not kept here."""
+        if self.pieces is not None:
+            yield from self.pieces()
+            return
+        frame, self.frame = self.frame, None
+        if frame is not None:
+            yield frame
 
     def file_row(self, index: int) -> int:
         """1-based row number in the file of data row ``index`` (0-based)."""
@@ -80,14 +91,76 @@ def _head_lines(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO("\n".join(text.splitlines()[:HEADER_SCAN_ROWS]))))
 
 
-def _read_body(source, h: int) -> pl.DataFrame:
-    """The CSV from its line ``h`` (0-based, the header) on, every cell as text."""
-    return pl.read_csv(source, infer_schema=False, has_header=False, truncate_ragged_lines=True, quote_char='"',
-                       skip_lines=h)
+CSV_PIECE_BYTES = 48 << 20  # a piece of a large CSV file: about 80,000 rows of the person layout
+
+
+def _record_end(data: bytes, start: int = 0) -> int:
+    """Offset just past the last line break of ``data`` that ends a record (not inside a quoted cell), or -1.
+
+    A line break is inside a quoted cell when an odd number of quote characters precede it."""
+    end = data.rfind(b"\n")
+    if end < start:
+        return -1
+    quotes = data.count(b'"', start, end)
+    while quotes % 2:
+        prev = data.rfind(b"\n", start, end)
+        if prev < 0:
+            return -1
+        quotes -= data.count(b'"', prev, end)
+        end = prev
+    return end + 1
+
+
+def _first_record_end(data: bytes, start: int) -> int:
+    """Offset just past the first record that begins at ``start``."""
+    pos = start
+    while True:
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            return len(data)
+        if data.count(b'"', start, nl) % 2 == 0:
+            return nl + 1
+        pos = nl + 1
+
+
+def _csv_pieces(path: Path, start: int, headers: list[str]) -> Iterator[pl.DataFrame]:
+    """The data rows of a UTF-8 CSV file from byte ``start`` on, read in pieces cut at record boundaries."""
+    schema = {f"c{i}": pl.Utf8 for i in range(len(headers))}
+    names = dict(zip(schema, headers, strict=True))
+
+    def read(data: bytes) -> pl.DataFrame:
+        try:
+            frame = pl.read_csv(data, has_header=False, schema=schema, truncate_ragged_lines=True, quote_char='"')
+        except pl.exceptions.ComputeError as exc:
+            if "utf" in str(exc).lower():
+                raise ApplicationError("文件编码不一致：文件开头为UTF-8编码，后面的内容不是。请将整个文件另存为UTF-8或GBK编码",
+                                       code="encoding") from None
+            raise ApplicationError(f"CSV文件格式有误，无法读取：{exc}", code="csv") from None
+        return frame.rename(names)
+
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        rest = b""
+        while True:
+            block = fh.read(CSV_PIECE_BYTES)
+            data = rest + block if rest else block
+            if not block:
+                if data.strip():
+                    yield read(data)
+                return
+            cut = _record_end(data)
+            if cut <= 0:
+                rest = data
+                continue
+            rest = data[cut:]
+            piece = read(data[:cut])
+            del data
+            yield piece
 
 
 def read_csv(path: Path, score: Callable[[list[str]], int]) -> Table:
-    """UTF-8 files are read by Polars straight from the file (no copy as Python text); GBK ones are transcoded."""
+    """UTF-8 files are read by Polars straight from the file, in pieces (no copy as Python text, a bounded amount
+    of raw text in memory at a time); GBK files are transcoded and read whole."""
     import codecs
 
     path = Path(path)
@@ -96,29 +169,33 @@ def read_csv(path: Path, score: Callable[[list[str]], int]) -> Table:
     bom = first.startswith(b"\xef\xbb\xbf")
     try:  # the first megabyte, tolerating a character cut at its end
         head_text = codecs.getincrementaldecoder("utf-8")().decode(first[3:] if bom else first, final=False)
-        encoding = "UTF-8（带BOM）" if bom else "UTF-8"
     except UnicodeDecodeError:
-        head_text, encoding = None, "GBK"
-    frame = None
+        head_text = None
+    if head_text is not None:
+        h = _pick_header(_head_lines(head_text), score)
+        pos = 3 if bom else 0
+        for _ in range(h):  # title rows are skipped by line
+            pos = first.index(b"\n", pos) + 1
+        end = _first_record_end(first, pos)
+        try:
+            top = pl.read_csv(first[pos:end], infer_schema=False, has_header=False, truncate_ragged_lines=True,
+                              quote_char='"')
+        except pl.exceptions.ComputeError as exc:
+            raise ApplicationError(f"CSV文件格式有误，无法读取：{exc}", code="csv") from None
+        headers = _dedupe(top.row(0))
+        return Table(frame=None, header_row=h + 1, headers=headers, encoding="UTF-8（带BOM）" if bom else "UTF-8",
+                     pieces=lambda: _csv_pieces(path, end, headers))
+    text, encoding = decode_csv(path.read_bytes())
+    h = _pick_header(_head_lines(text[:1 << 20]), score)
+    body = text.encode("utf-8")
+    del text
     try:
-        if head_text is not None:
-            h = _pick_header(_head_lines(head_text), score)
-            try:
-                frame = _read_body(path, h)  # Polars skips a UTF-8 BOM itself
-            except pl.exceptions.ComputeError as exc:
-                if "utf-8" not in str(exc).lower() and "utf8" not in str(exc).lower():
-                    raise
-                encoding = "GBK"  # valid UTF-8 at the top only
-        if frame is None:
-            text, encoding = decode_csv(path.read_bytes())
-            h = _pick_header(_head_lines(text[:1 << 20]), score)
-            body = text.encode("utf-8")
-            del text
-            frame = _read_body(io.BytesIO(body), h)
-            del body
+        frame = pl.read_csv(io.BytesIO(body), infer_schema=False, has_header=False, truncate_ragged_lines=True,
+                            quote_char='"', skip_lines=h)
     except pl.exceptions.ComputeError as exc:
         raise ApplicationError(f"CSV文件格式有误，无法读取：{exc}", code="csv") from None
-    headers = _dedupe(frame.row(0)) if frame.height else []
+    del body
+    headers = _dedupe(frame.row(0))
     frame = frame.slice(1).rename(dict(zip(frame.columns, headers, strict=True)))
     return Table(frame=frame, header_row=h + 1, headers=headers, encoding=encoding)
 

@@ -149,16 +149,19 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         file_h = file_h.join(bad.select(pl.col(HH).alias("number")).unique(), on="number", how="anti")
 
     # --- members -------------------------------------------------------------------------------------------------
-    ids = w.stage(good.filter(pl.col("member.id_number") != "").select(pl.col("member.id_number").alias("n")))
+    ids = w.stage(good.filter(pl.col("member.id_number") != "").select(pl.col("member.id_number").alias("n"))
+                  .unique())
     m_select = _db_select(Member, [f for f in m_fields if f not in ("id_number", "name", "birth_date")], "m")
     m_cols = (f'CAST(m.id AS TEXT) AS id, CAST(m.household_id AS TEXT) AS household_id, m.id_number, m.name, '
               f'CAST(m.birth_date AS TEXT) AS birth_date, CAST(m.is_active AS TEXT) AS is_active, '
               f'CAST(m.version AS TEXT) AS version{", " + m_select if m_select else ""}, h.number AS hh_number')
+    # The members of the file's households, and members elsewhere with the file's ID numbers (two disjoint
+    # parts: UNION ALL, not a UNION that would sort and compare every row).
     db_m = w.query(
         f'SELECT {m_cols} FROM registry_member m JOIN registry_household h ON h.id = m.household_id '
         f'JOIN "{numbers}" s ON h.number = s.number '
-        f'UNION SELECT {m_cols} FROM registry_member m JOIN registry_household h ON h.id = m.household_id '
-        f'JOIN "{ids}" i ON m.id_number = i.n')
+        f'UNION ALL SELECT {m_cols} FROM registry_member m JOIN registry_household h ON h.id = m.household_id '
+        f'JOIN "{ids}" i ON m.id_number = i.n WHERE h.number NOT IN (SELECT number FROM "{numbers}")')
     if not db_m.height:
         db_m = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "household_id", "id_number", "name", "birth_date",
                                                          "is_active", "version", *m_fields, "hh_number"]})

@@ -133,6 +133,26 @@ def _parse_source(col: Column, src: pl.DataFrame, headers: list[str], today: dt.
     return out["v"], out["f"], message
 
 
+def _parse_piece(raw: pl.DataFrame, columns_of: dict[str, list[str]], id_cols: dict[str, Column], today: dt.date,
+                 first_row: int, problems: Problems, header_of: dict[str, str]) -> pl.DataFrame:
+    """Typed columns of one piece of the file (blank lines dropped); cell problems go to ``problems``."""
+    height = raw.height
+    columns: dict[str, pl.Series] = {ROW: pl.int_range(first_row, first_row + height, dtype=pl.Int64,
+                                                        eager=True).alias(ROW)}
+    nonblank = pl.repeat(False, height, dtype=pl.Boolean, eager=True)
+    for cid, headers in columns_of.items():
+        src = pl.DataFrame([raw.drop_in_place(h) for h in headers])  # match_headers gives each header once
+        value, filled, message = _parse_source(id_cols[cid], src, headers, today)
+        del src
+        columns[cid] = value.alias(cid)
+        nonblank = nonblank | filled
+        if message.null_count() < height:  # messages exist only for the bad cells
+            frame = pl.DataFrame([columns[ROW], message.alias("message")]).filter(pl.col("message").is_not_null())
+            problems.add(frame.select(ROW, pl.lit(header_of[cid]).alias("column"), "message"))
+    # Blank lines (every cell empty) are not rows.
+    return pl.DataFrame(list(columns.values())).filter(nonblank)
+
+
 def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, today: dt.date | None = None
           ) -> ParsedFile:
     """``villages``: the importing user's villages (code, name, township, county names) for name resolution."""
@@ -148,36 +168,22 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
         raise ApplicationError("文件缺少行政村列：请提供“村”（或“行政村”）列，或者“行政村代码”列", code="missing_columns")
 
     used = list(dict.fromkeys(h for hs in match.columns.values() for h in hs))
-    # The raw text is consumed column by column: each column's text is freed as soon as it is parsed, so the
-    # whole-file text frame and the typed frame are never both held in full.
-    raw = table.frame.select(used)
-    table.frame = table.frame.clear()
-    height = raw.height
+    header_of = {cid: headers[0] for cid, headers in match.columns.items()}
     problems = Problems()
-    columns: dict[str, pl.Series] = {ROW: pl.int_range(table.header_row + 1, table.header_row + 1 + height,
-                                                        dtype=pl.Int64, eager=True).alias(ROW)}
-    nonblank = pl.repeat(False, height, dtype=pl.Boolean, eager=True)
-    header_of, bad_parts = {}, []
-    for cid, headers in match.columns.items():
-        col = id_cols[cid]
-        header_of[cid] = headers[0]
-        src = pl.DataFrame([raw.drop_in_place(h) for h in headers])  # match_headers gives each header once
-        value, filled, message = _parse_source(col, src, headers, today)
-        del src
-        columns[cid] = value.alias(cid)
-        nonblank = nonblank | filled
-        # Messages exist only for the bad cells (null elsewhere).
-        if message.null_count() < height:
-            bad_parts.append((cid, message))
-    del raw
-    for cid, message in bad_parts:
-        frame = pl.DataFrame([columns[ROW], message.alias("message")]).filter(pl.col("message").is_not_null())
-        problems.add(frame.select(ROW, pl.lit(header_of[cid]).alias("column"), "message"))
-    del bad_parts
-    df = pl.DataFrame(list(columns.values()))
-    del columns
-    # Blank lines (every cell empty) are not rows.
-    df = df.filter(nonblank)
+    # The file is parsed piece by piece (large CSV files are read in pieces); within a piece the raw text is
+    # consumed column by column and freed as soon as it is parsed, so the raw text and the typed rows are never
+    # both held in full.
+    typed, offset = [], table.header_row + 1
+    for piece in table.frames():
+        raw = piece.select(used)
+        del piece
+        height = raw.height
+        typed.append(_parse_piece(raw, match.columns, id_cols, today, offset, problems, header_of))
+        offset += height
+        del raw
+    df = pl.concat(typed, how="vertical_relaxed", rechunk=False) if len(typed) > 1 else typed[0] if typed else _parse_piece(
+        pl.DataFrame(schema={h: pl.Utf8 for h in used}), match.columns, id_cols, today, offset, problems, header_of)
+    del typed
     rows_read = df.height
 
     def header(cid: str) -> str:
@@ -275,10 +281,19 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
     rule(dup, "member.id_number", pl.format("证件号码在文件中重复（第{}行也有）", first_row))
     hh_cols = [cid for cid in present if cid.startswith((HOUSEHOLD + ".", INCOME + ".", HOUSEHOLD_EXTRA + "."))
                and cid != HH] + ["_village"]
-    # One group-by finds the households whose rows disagree; only their rows get the (windowed) detail.
-    distinct = df.filter(pl.col(HH).is_not_null()).group_by(HH).agg(
-        [pl.col(cid).n_unique().alias(cid) for cid in hh_cols])
-    disagreeing = distinct.filter(pl.any_horizontal([pl.col(cid) > 1 for cid in hh_cols]))
+    # Find the households whose rows disagree; only their rows get the (windowed) detail. Files list a household's
+    # rows together: then comparing each row with the one before finds them without grouping; else a group-by.
+    numbers = df[HH]
+    runs = (numbers.ne_missing(numbers.shift(1))).sum()
+    if runs == numbers.n_unique():
+        same_hh = (pl.col(HH) == pl.col(HH).shift(1)).fill_null(False)
+        moved = df.filter(same_hh & pl.any_horizontal([pl.col(cid).ne_missing(pl.col(cid).shift(1))
+                                                       for cid in hh_cols]))
+        disagreeing = moved.select(HH).unique()
+    else:
+        distinct = df.filter(pl.col(HH).is_not_null()).group_by(HH).agg(
+            [pl.col(cid).n_unique().alias(cid) for cid in hh_cols])
+        disagreeing = distinct.filter(pl.any_horizontal([pl.col(cid) > 1 for cid in hh_cols]))
     if disagreeing.height:
         sub = df.join(disagreeing.select(HH), on=HH, how="semi").sort(ROW)
         for cid in hh_cols:
