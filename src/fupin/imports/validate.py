@@ -116,6 +116,22 @@ def _parse_source(col: Column, src: pl.DataFrame, headers: list[str], today: dt.
     parsed = _parse_column(col, [pl.col(h) for h in headers], today)
     clean = [cells.clean_text(h).alias(h) for h in headers]
     filled = pl.any_horizontal([pl.col(h).is_not_null() for h in headers]).alias("f")
+    if _by_distinct(col, src) and len(headers) == 1:
+        raw = src.to_series()
+        distinct = pl.DataFrame([raw.unique()]).with_columns(
+            clean[0].alias("__c")).select(pl.col(headers[0]).alias("k"), pl.col("__c").alias(headers[0]))
+        distinct = distinct.select("k", parsed.value.alias("v"), filled, pl.when(parsed.bad).then(parsed.error)
+                                   .cast(pl.Utf8).alias("m"))
+        value = raw.replace_strict(distinct["k"], distinct["v"], default=None, return_dtype=distinct["v"].dtype)
+        if value.null_count() and distinct.filter(pl.col("k").is_null())["v"].is_not_null().any():
+            # an empty cell has a value too (是/否 columns that default to 否)
+            value = value.fill_null(distinct.filter(pl.col("k").is_null())["v"][0])
+        blank = distinct.filter(pl.col("k").is_not_null() & ~pl.col("f"))["k"]
+        filled_s = raw.is_not_null() & (~raw.is_in(blank) if blank.len() else True)
+        bad = distinct.filter(pl.col("m").is_not_null())
+        message = raw.replace_strict(bad["k"], bad["m"], default=None, return_dtype=pl.Utf8) if bad.height else \
+            pl.repeat(None, raw.len(), dtype=pl.Utf8, eager=True)
+        return value, filled_s.alias("f"), message
     if _by_distinct(col, src):
         keys = [f"__k{i}" for i in range(len(headers))]
         distinct = src.unique().select([pl.col(h).alias(k) for h, k in zip(headers, keys, strict=True)] + clean)
