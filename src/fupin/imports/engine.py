@@ -118,9 +118,18 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     i_fields = [f for f in _select_fields(parsed, "income") if f != "year"]
     has_extra = any(cid.startswith(HOUSEHOLD_EXTRA + ".") for cid in parsed.present)
 
-    good = rows.filter(pl.col(HH).is_not_null()).join(bad_households, on=HH, how="anti")
-    good = good.join(error_rows, on=ROW, how="anti")
-    hh_first = good.group_by(HH, maintain_order=True).first()
+    if error_rows.height or rows[HH].null_count():
+        good = rows.filter(pl.col(HH).is_not_null() & ~pl.col(HH).is_in(bad_households[HH].implode())
+                           & ~pl.col(ROW).is_in(error_rows[ROW].implode()))
+    else:
+        good = rows  # no copy of a clean file
+    file_villages = rows["_village"].drop_nulls().unique()
+    del rows
+    parsed.rows = parsed.rows.clear()  # the plan takes over the rows (one copy of a million rows is enough)
+    # A household's columns from its first row (the rows agree, or the household has an error and is not here).
+    hh_cols = [c for c in good.columns if c == HH or c == "_village" or c.startswith(
+        ("household.", "income.", HOUSEHOLD_EXTRA + "."))]
+    hh_first = good.select(hh_cols).filter(pl.col(HH).is_first_distinct())
     hh_new_cols = [pl.col(HH).alias("number"), pl.col("_village").alias("village_id")]
     hh_new_cols += [pl.col(f"household.{f}").alias(f) for f in h_fields]
     if has_extra:
@@ -204,19 +213,27 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     file_m = good.select(
         ROW, pl.col(HH).alias("hh_number"),
         *[pl.col(f"member.{f}").alias(f) for f in m_fields])
+    # Match on the keys alone (a first import matches nothing, and the wide rows are joined once, for matches).
     db_active_by_id = db_m.filter(pl.col("id_number") != "").sort("is_active", descending=True).unique(
-        subset=["id_number", "hh_number"], keep="first")
-    m_by_id = file_m.filter(pl.col("id_number") != "").join(
-        db_active_by_id.rename({c: f"db.{c}" for c in db_m.columns if c not in ("id_number", "hh_number")}),
-        on=["id_number", "hh_number"], how="left").with_columns(pl.col("id_number").alias("db.id_number"))
-    no_id = file_m.filter(pl.col("id_number") == "").with_columns(pl.col("birth_date").cast(pl.Utf8).alias("_b"))
-    db_no_id = db_m.filter(pl.col("id_number") == "").rename(
-        {c: f"db.{c}" for c in db_m.columns if c not in ("hh_number",)}).with_columns(
-        pl.col("db.name").alias("name"), pl.col("db.birth_date").alias("_b"))
-    m_no_id = no_id.join(db_no_id, on=["hh_number", "name", "_b"], how="left").drop("_b")
-    m_all = pl.concat([m_by_id, m_no_id], how="diagonal_relaxed")
-    m_new = m_all.filter(pl.col("db.id").is_null()).select(file_m.columns)
-    m_existing = m_all.filter(pl.col("db.id").is_not_null())
+        subset=["id_number", "hh_number"], keep="first").select("id_number", "hh_number", pl.col("id").alias("db.id"))
+    by_id = file_m.filter(pl.col("id_number") != "").select(ROW, "id_number", "hh_number").join(
+        db_active_by_id, on=["id_number", "hh_number"], how="inner").select(ROW, "db.id")
+    db_no_id = db_m.filter(pl.col("id_number") == "").select(
+        "hh_number", "name", pl.col("birth_date").alias("_b"), pl.col("id").alias("db.id"))
+    no_id = file_m.filter(pl.col("id_number") == "").select(
+        ROW, "hh_number", "name", pl.col("birth_date").cast(pl.Utf8).alias("_b")).join(
+        db_no_id, on=["hh_number", "name", "_b"], how="inner").select(ROW, "db.id")
+    matched = pl.concat([by_id, no_id])
+    if matched.height:
+        m_new = file_m.filter(~pl.col(ROW).is_in(matched[ROW].implode()))
+        m_existing = file_m.join(matched, on=ROW, how="inner", maintain_order="left").join(
+            db_m.rename({c: f"db.{c}" for c in db_m.columns}).with_columns(
+                pl.col("db.hh_number").alias("hh_number")).drop("db.hh_number"),
+            on=["db.id", "hh_number"], how="inner", maintain_order="left")
+    else:
+        m_new = file_m
+        m_existing = file_m.clear().with_columns(
+            *[pl.lit(None, pl.Utf8).alias(f"db.{c}") for c in db_m.columns if c != "hh_number"])
     m_kind = {f: kinds.get(f"member.{f}", "text") for f in m_fields}
     m_compare = list(m_fields) + ["is_active"]
     m_existing = m_existing.with_columns(pl.lit(True).alias("is_active"))
@@ -303,7 +320,7 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         canon(pl.col(c), s_kind[c], from_db=False) != canon(pl.col(f"db.{c}"), s_kind[c], from_db=True)
         for c in SUMMARY])).select(pl.col("id").cast(pl.Int64), *SUMMARY)
 
-    missing_h = _missing_households(w, file_h, rows)
+    missing_h = _missing_households(w, file_h, file_villages)
 
     counts = {
         "households_new": hh_new.height, "households_changed": h_changed.height,
@@ -320,9 +337,9 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         problems=problems_db, skipped_households=bad_households.height, accepted_rows=good.height, kinds=kinds)
 
 
-def _missing_households(w: Writer, file_h: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+def _missing_households(w: Writer, file_h: pl.DataFrame, file_villages: pl.Series) -> pl.DataFrame:
     """Active households of the file's villages that the file does not list (reported, never deleted)."""
-    villages = rows["_village"].drop_nulls().unique().to_list()
+    villages = file_villages.to_list()
     if not villages:
         return pl.DataFrame(schema={"number": pl.Utf8, "village_id": pl.Utf8, "head_name": pl.Utf8})
     stage = w.stage(pl.DataFrame({"code": villages}))

@@ -197,8 +197,12 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
         typed.append(_parse_piece(raw, match.columns, id_cols, today, offset, problems, header_of))
         offset += height
         del raw
-    df = pl.concat(typed, how="vertical_relaxed", rechunk=False) if len(typed) > 1 else typed[0] if typed else _parse_piece(
-        pl.DataFrame(schema={h: pl.Utf8 for h in used}), match.columns, id_cols, today, offset, problems, header_of)
+    if not typed:
+        typed.append(_parse_piece(pl.DataFrame(schema={h: pl.Utf8 for h in used}), match.columns, id_cols, today,
+                                  offset, problems, header_of))
+    # One contiguous frame, put together column by column (each column's pieces freed as it is joined).
+    df = pl.DataFrame([pl.concat([t.drop_in_place(name) for t in typed], rechunk=True) if len(typed) > 1
+                       else typed[0].drop_in_place(name) for name in list(typed[0].columns)])
     del typed
     rows_read = df.height
 
