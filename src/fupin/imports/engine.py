@@ -503,8 +503,13 @@ def apply_plan(w: Writer, plan: Plan, *, actor, job_id: uuid.UUID | None, conten
                 raise ConcurrentEditError("导入期间有收入记录被他人修改，导入已撤销，请重新校验后再导入")
 
     step("写入变更记录", 92)
-    logged = _write_log(w, plan, hh_new=hh_new, m_new=m_new, now=now, actor=actor, job_id=job_id,
-                        kinds=(h_kind, m_kind, i_kind), ct=content_types)
+    # A first load writes more log rows than the log may hold yet: its indexes are then rebuilt after, too.
+    n_log = total_new + plan.households_changed.height + plan.members_changed.height + plan.incomes_changed.height
+    big_log = rebuild_indexes if rebuild_indexes is not None else n_log > 50_000 and n_log > w.scalar(
+        f"SELECT COUNT(*) FROM \"{ObjectChange._meta.db_table}\"")
+    with w.deferred_indexes([ObjectChange._meta.db_table], enabled=bool(big_log)):
+        logged = _write_log(w, plan, hh_new=hh_new, m_new=m_new, now=now, actor=actor, job_id=job_id,
+                            kinds=(h_kind, m_kind, i_kind), ct=content_types)
     w.finish([Household, Member, IncomeRecord, ObjectChange])
     return LoadResult(counts=plan.counts, logged=logged, seconds=time.monotonic() - t0)
 
