@@ -62,8 +62,10 @@ def read_sql_batches(sql: str, params: tuple = (), *, rows: int = 100_000) -> It
                 pending.append(pl.from_arrow(batch))
                 count += batch.num_rows
                 if count >= rows:
-                    yield pl.concat(pending, how="vertical_relaxed")
-                    pending, count = [], 0
+                    frame = pl.concat(pending, how="vertical_relaxed")
+                    whole = frame.height // rows * rows
+                    yield from (frame.slice(start, rows) for start in range(0, whole, rows))
+                    pending, count = ([frame.slice(whole)], frame.height - whole) if frame.height > whole else ([], 0)
             if pending:
                 yield pl.concat(pending, how="vertical_relaxed")
         return

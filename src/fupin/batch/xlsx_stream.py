@@ -71,6 +71,8 @@ def _escape_expr(expr: pl.Expr) -> pl.Expr:
 class XlsxStream:
     """``with XlsxStream(path, headers) as x: x.write(frame) …``; frames have the headers' columns in order."""
 
+    PART_ROWS = 20_000
+
     def __init__(self, path: str | Path, headers: list[str], *, sheet_name: str = "Sheet1",
                  column_width: float = 14, compresslevel: int = 1):
         self.path, self.headers, self.sheet_name = Path(path), list(headers), sheet_name
@@ -142,13 +144,16 @@ class XlsxStream:
             cells.append(pl.concat_str(parts))  # null (no cell) where the value is empty
         row = pl.concat_str([pl.lit('<row r="'), r, pl.lit('">'), pl.concat_str(cells, ignore_nulls=True),
                              pl.lit("</row>")])
-        # Rows are formatted in parallel parts (one expression is evaluated on one thread).
-        part = -(-frame.height // self.threads)
-        parts = pl.collect_all([frame.lazy().slice(start, part).select(row.str.join("").cast(pl.Binary))
-                                for start in range(0, frame.height, part)])
+        # Rows are formatted in parts of PART_ROWS (a part's XML is a few tens of MB), ``threads`` parts at a time
+        # (one expression is evaluated on one thread).
+        starts = list(range(0, frame.height, self.PART_ROWS))
+        for group in range(0, len(starts), self.threads):
+            parts = pl.collect_all([frame.lazy().slice(start, self.PART_ROWS).select(
+                row.str.join("").cast(pl.Binary)) for start in starts[group:group + self.threads]])
+            for p in parts:
+                self._put(p.item())
+            del parts
         self.rows += frame.height
-        for p in parts:
-            self._put(p.item())
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:

@@ -8,6 +8,7 @@ and change log) is one :class:`~fupin.batch.bulkload.Writer` transaction: it com
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
@@ -521,24 +522,15 @@ def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kind
     # Creations: one lean entry per new household and member (who, when, which job, which object). The values
     # are not copied into the log: they are the object's first version, and the job names the source file
     # (docs/architecture.md, "Change log of imports"). Updates log exactly the changed fields, before and after.
+    # Written by the database itself from the rows just inserted (ids from the first new id on, under the lock):
+    # no million-row frame travels to the database for them.
+    created = 0
     if hh_new.height:
-        frames.append(pl.DataFrame({
-            "content_type_id": pl.repeat(ct[Household], hh_new.height, eager=True, dtype=pl.Int64),
-            "action": pl.repeat("create", hh_new.height, eager=True),
-            "object_id": hh_new["id"].cast(pl.Utf8),
-            "object_repr": (hh_new["number"] + " " + hh_new["head_name"].fill_null("")).str.strip_chars(),
-            "household_id": hh_new["id"],
-            "area_code": hh_new["village_id"],
-        }))
+        created += _log_created(w, Household, int(hh_new["id"].min()), now=now, actor=actor, job_id=job_id,
+                                ct=ct[Household])
     if m_new.height:
-        frames.append(pl.DataFrame({
-            "content_type_id": pl.repeat(ct[Member], m_new.height, eager=True, dtype=pl.Int64),
-            "action": pl.repeat("create", m_new.height, eager=True),
-            "object_id": m_new["id"].cast(pl.Utf8),
-            "object_repr": m_new["name"].fill_null(""),
-            "household_id": m_new["household_id"],
-            "area_code": pl.repeat("", m_new.height, eager=True, dtype=pl.Utf8),
-        }))
+        created += _log_created(w, Member, int(m_new["id"].min()), now=now, actor=actor, job_id=job_id,
+                                ct=ct[Member])
     for model, frame, fields, kind_of in (
             (Household, plan.households_changed, plan.h_fields, h_kind),
             (Member, plan.members_changed, plan.m_fields, m_kind),
@@ -558,7 +550,7 @@ def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kind
                 "prechange_data": entries["before"], "postchange_data": entries["after"],
             }))
     if not frames:
-        return 0
+        return created
     log = pl.concat(frames, how="diagonal_relaxed")
     next_id = w.next_id(ObjectChange)
     user_id = getattr(actor, "pk", None)
@@ -578,4 +570,28 @@ def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kind
             [None] * log.height, dtype=pl.Utf8),
     }
     w.insert(ObjectChange, model_frame(ObjectChange, cols, log.height))
-    return log.height
+    return created + log.height
+
+
+def _log_created(w: Writer, model, first_id: int, *, now, actor, job_id, ct: int) -> int:
+    """One lean create entry per row of ``model`` with an id from ``first_id`` on, by INSERT … SELECT."""
+    if model is Household:
+        repr_sql, hh_sql, area_sql = "TRIM(o.number || ' ' || COALESCE(o.head_name, ''))", "o.id", "o.village_id"
+    else:
+        repr_sql, hh_sql, area_sql = "COALESCE(o.name, '')", "o.household_id", "''"
+    pg = w.vendor == "postgresql"
+    if pg:
+        time_sql, user_sql, job_sql = "CAST(%s AS timestamptz)", "CAST(%s AS bigint)", "CAST(%s AS uuid)"
+        time_value = now
+    else:  # as Django stores them in SQLite: naive UTC text, uuid as 32 hex digits
+        time_sql = user_sql = job_sql = "%s"
+        time_value = str(now.astimezone(dt.UTC).replace(tzinfo=None))
+    log_first = w.next_id(ObjectChange)  # explicit ids, as for every bulk insert (sequences are moved after)
+    return w.execute(
+        f'INSERT INTO "{ObjectChange._meta.db_table}" (id, time, user_id, user_name, request_id, job_id, action, '
+        f'content_type_id, object_id, object_repr, household_id, area_code, summary, prechange_data, '
+        f'postchange_data) SELECT o.id - %s + %s, {time_sql}, {user_sql}, %s, NULL, {job_sql}, %s, %s, CAST(o.id AS TEXT), '
+        f'SUBSTR({repr_sql}, 1, 200), {hh_sql}, {area_sql}, %s, NULL, NULL FROM "{model._meta.db_table}" o '
+        f'WHERE o.id >= %s ORDER BY o.id',
+        [first_id, log_first, time_value, getattr(actor, "pk", None), getattr(actor, "username", "") or "system",
+         job_id.hex if job_id else None, "create", ct, "导入", first_id])
