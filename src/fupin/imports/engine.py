@@ -161,20 +161,19 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     # --- members -------------------------------------------------------------------------------------------------
     ids = w.stage(good.filter(pl.col("member.id_number") != "").select(pl.col("member.id_number").alias("n"))
                   .unique())
-    m_select = _db_select(Member, [f for f in m_fields if f not in ("id_number", "name", "birth_date")], "m")
-    m_cols = (f'CAST(m.id AS TEXT) AS id, CAST(m.household_id AS TEXT) AS household_id, m.id_number, m.name, '
-              f'CAST(m.birth_date AS TEXT) AS birth_date, CAST(m.is_active AS TEXT) AS is_active, '
-              f'CAST(m.version AS TEXT) AS version{", " + m_select if m_select else ""}, h.number AS hh_number')
-    # The members of the file's households, and members elsewhere with the file's ID numbers (two disjoint
-    # parts: UNION ALL, not a UNION that would sort and compare every row).
+    # Keys only here (the compared columns are read later, for matched members, a part at a time): the members
+    # of the file's households, and members elsewhere with the file's ID numbers (two disjoint parts: UNION ALL,
+    # not a UNION that would sort and compare every row).
+    m_cols = ('CAST(m.id AS TEXT) AS id, m.id_number, m.name, CAST(m.birth_date AS TEXT) AS birth_date, '
+              'CAST(m.is_active AS TEXT) AS is_active, h.number AS hh_number')
     db_m = w.query(
         f'SELECT {m_cols} FROM registry_member m JOIN registry_household h ON h.id = m.household_id '
         f'JOIN "{numbers}" s ON h.number = s.number '
         f'UNION ALL SELECT {m_cols} FROM registry_member m JOIN registry_household h ON h.id = m.household_id '
         f'JOIN "{ids}" i ON m.id_number = i.n WHERE h.number NOT IN (SELECT number FROM "{numbers}")')
     if not db_m.height:
-        db_m = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "household_id", "id_number", "name", "birth_date",
-                                                         "is_active", "version", *m_fields, "hh_number"]})
+        db_m = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "id_number", "name", "birth_date", "is_active",
+                                                         "hh_number"]})
     db_m = db_m.with_columns(canon(pl.col("is_active"), "bool", from_db=True).alias("is_active"))
 
     # Active ID numbers registered in another household (not this file's household for the person).
@@ -225,27 +224,14 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         ROW, "hh_number", "name", pl.col("birth_date").cast(pl.Utf8).alias("_b")).join(
         db_no_id, on=["hh_number", "name", "_b"], how="inner").select(ROW, "db.id")
     matched = pl.concat([by_id, no_id])
-    if matched.height:
-        m_new = file_m.filter(~pl.col(ROW).is_in(matched[ROW].implode()))
-        m_existing = file_m.join(matched, on=ROW, how="inner", maintain_order="left").join(
-            db_m.rename({c: f"db.{c}" for c in db_m.columns}).with_columns(
-                pl.col("db.hh_number").alias("hh_number")).drop("db.hh_number"),
-            on=["db.id", "hh_number"], how="inner", maintain_order="left")
-    else:
-        m_new = file_m
-        m_existing = file_m.clear().with_columns(
-            *[pl.lit(None, pl.Utf8).alias(f"db.{c}") for c in db_m.columns if c != "hh_number"])
+    m_new = file_m.filter(~pl.col(ROW).is_in(matched[ROW].implode())) if matched.height else file_m
     m_kind = {f: kinds.get(f"member.{f}", "text") for f in m_fields}
-    m_compare = list(m_fields) + ["is_active"]
-    m_existing = m_existing.with_columns(pl.lit(True).alias("is_active"))
     m_kind["is_active"] = "bool"
-    m_existing = m_existing.with_columns([
-        (canon(pl.col(f), m_kind[f], from_db=False) != canon(pl.col(f"db.{f}"), m_kind[f], from_db=True))
-        .alias(f"~{f}") for f in m_compare])
-    m_changed = m_existing.filter(pl.any_horizontal([pl.col(f"~{f}") for f in m_compare]))
+    m_compare = list(m_fields) + ["is_active"]
+    m_changed = _changed_members(w, file_m, matched, m_fields, m_kind)
 
     # Active members of the file's households that the file does not list: reported, not removed.
-    matched_ids = m_existing.select(pl.col("db.id").alias("id"))
+    matched_ids = matched.select(pl.col("db.id").alias("id"))
     in_file_h = existing.select(pl.col("number").alias("hh_number"))
     missing_m = db_m.filter(pl.col("is_active") == "1").join(in_file_h, on="hh_number", how="semi").join(
         matched_ids, on="id", how="anti")
@@ -327,7 +313,7 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         "households_new": hh_new.height, "households_changed": h_changed.height,
         "households_unchanged": existing.height - h_changed.height,
         "persons_new": m_new.height, "persons_changed": m_changed.height,
-        "persons_unchanged": m_existing.height - m_changed.height,
+        "persons_unchanged": matched.height - m_changed.height,
         "incomes_new": inc_new.height, "incomes_changed": inc_changed.height,
     }
     return Plan(
@@ -336,6 +322,35 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         h_fields=compare, m_fields=m_compare, i_fields=i_fields, changes={}, counts=counts,
         missing_households=missing_h, missing_members=missing_m.select("hh_number", "name", "id_number"),
         problems=problems_db, skipped_households=bad_households.height, accepted_rows=good.height, kinds=kinds)
+
+
+MEMBER_PART_ROWS = 200_000  # matched members compared a part at a time (bounded memory on a re-import)
+
+
+def _changed_members(w: Writer, file_m: pl.DataFrame, matched: pl.DataFrame, m_fields: list[str],
+                     m_kind: dict[str, str]) -> pl.DataFrame:
+    """The matched members whose compared columns differ, with the database's values as ``db.*`` and the flags
+    ``~field``; read from the database and compared a part at a time."""
+    compare = [*m_fields, "is_active"]
+    select = _db_select(Member, [*m_fields, "is_active"], "m")
+    changed = []
+    for start in range(0, max(matched.height, 1), MEMBER_PART_ROWS):
+        part = matched.slice(start, MEMBER_PART_ROWS)
+        if part.height:
+            stage = w.stage(part.select(pl.col("db.id").cast(pl.Int64).alias("id")))
+            db = w.query(f'SELECT CAST(m.id AS TEXT) AS id, CAST(m.household_id AS TEXT) AS household_id, '
+                         f'CAST(m.version AS TEXT) AS version, {select} FROM registry_member m '
+                         f'JOIN "{stage}" s ON m.id = s.id')
+        else:
+            db = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "household_id", "version", *compare]})
+        rows = file_m.join(part, on=ROW, how="inner", maintain_order="left").join(
+            db.rename({c: f"db.{c}" for c in db.columns}), on="db.id", how="inner", maintain_order="left")
+        del db
+        rows = rows.with_columns(pl.lit(True).alias("is_active")).with_columns([
+            (canon(pl.col(f), m_kind[f], from_db=False) != canon(pl.col(f"db.{f}"), m_kind[f], from_db=True))
+            .alias(f"~{f}") for f in compare])
+        changed.append(rows.filter(pl.any_horizontal([pl.col(f"~{f}") for f in compare])))
+    return pl.concat(changed, how="diagonal_relaxed") if len(changed) > 1 else changed[0]
 
 
 def _missing_households(w: Writer, file_h: pl.DataFrame, file_villages: pl.Series) -> pl.DataFrame:
