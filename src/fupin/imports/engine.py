@@ -163,14 +163,16 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
                   .unique())
     # Keys only here (the compared columns are read later, for matched members, a part at a time): the members
     # of the file's households, and members elsewhere with the file's ID numbers (two disjoint parts: UNION ALL,
-    # not a UNION that would sort and compare every row).
+    # not a UNION that would sort and compare every row; NOT EXISTS, an anti-join, not NOT IN, which PostgreSQL
+    # runs row by row once the list outgrows work_mem).
     m_cols = ('CAST(m.id AS TEXT) AS id, m.id_number, m.name, CAST(m.birth_date AS TEXT) AS birth_date, '
               'CAST(m.is_active AS TEXT) AS is_active, h.number AS hh_number')
     db_m = w.query(
         f'SELECT {m_cols} FROM registry_member m JOIN registry_household h ON h.id = m.household_id '
         f'JOIN "{numbers}" s ON h.number = s.number '
         f'UNION ALL SELECT {m_cols} FROM registry_member m JOIN registry_household h ON h.id = m.household_id '
-        f'JOIN "{ids}" i ON m.id_number = i.n WHERE h.number NOT IN (SELECT number FROM "{numbers}")')
+        f'JOIN "{ids}" i ON m.id_number = i.n '
+        f'WHERE NOT EXISTS (SELECT 1 FROM "{numbers}" s2 WHERE s2.number = h.number)')
     if not db_m.height:
         db_m = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "id_number", "name", "birth_date", "is_active",
                                                          "hh_number"]})
