@@ -181,7 +181,8 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     # Active ID numbers registered in another household (not this file's household for the person).
     active_elsewhere = db_m.filter((pl.col("is_active") == "1") & (pl.col("id_number") != "")).select(
         pl.col("id_number").alias("member.id_number"), pl.col("hh_number").alias("_db_hh"))
-    clash = good.join(active_elsewhere, on="member.id_number", how="inner").filter(pl.col("_db_hh") != pl.col(HH))
+    clash = good.select(ROW, HH, "member.id_number").join(active_elsewhere, on="member.id_number", how="inner") \
+        .filter(pl.col("_db_hh") != pl.col(HH))
     if clash.height:
         db_problems.append(clash.select(ROW, pl.lit("证件号码").alias("column"), pl.format(
             "证件号码已在户{}中登记为在户成员；成员换户请先在原户办理成员减少", pl.col("_db_hh")).alias("message")))
