@@ -163,8 +163,9 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
                   .unique())
     # Keys only here (the compared columns are read later, for matched members, a part at a time): the members
     # of the file's households, and members elsewhere with the file's ID numbers (two disjoint parts: UNION ALL,
-    # not a UNION that would sort and compare every row; NOT EXISTS, an anti-join, not NOT IN, which PostgreSQL
-    # runs row by row once the list outgrows work_mem).
+    # not a UNION that would sort and compare every row). PostgreSQL: NOT EXISTS, an anti-join (NOT IN runs row
+    # by row once the list outgrows work_mem); SQLite: NOT IN, which it runs against a temporary index (NOT EXISTS
+    # would scan the staged table for every row).
     m_cols = ('CAST(m.id AS TEXT) AS id, m.id_number, m.name, CAST(m.birth_date AS TEXT) AS birth_date, '
               'CAST(m.is_active AS TEXT) AS is_active, h.number AS hh_number')
     db_m = w.query(
@@ -172,7 +173,8 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         f'JOIN "{numbers}" s ON h.number = s.number '
         f'UNION ALL SELECT {m_cols} FROM registry_member m JOIN registry_household h ON h.id = m.household_id '
         f'JOIN "{ids}" i ON m.id_number = i.n '
-        f'WHERE NOT EXISTS (SELECT 1 FROM "{numbers}" s2 WHERE s2.number = h.number)')
+        + (f'WHERE NOT EXISTS (SELECT 1 FROM "{numbers}" s2 WHERE s2.number = h.number)' if w.vendor == "postgresql"
+           else f'WHERE h.number NOT IN (SELECT number FROM "{numbers}")'))
     if not db_m.height:
         db_m = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "id_number", "name", "birth_date", "is_active",
                                                          "hh_number"]})
@@ -353,6 +355,7 @@ def _changed_members(w: Writer, file_m: pl.DataFrame, matched: pl.DataFrame, m_f
             (canon(pl.col(f), m_kind[f], from_db=False) != canon(pl.col(f"db.{f}"), m_kind[f], from_db=True))
             .alias(f"~{f}") for f in compare])
         changed.append(rows.filter(pl.any_horizontal([pl.col(f"~{f}") for f in compare])))
+        del rows
     return pl.concat(changed, how="diagonal_relaxed") if len(changed) > 1 else changed[0]
 
 

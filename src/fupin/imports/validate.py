@@ -200,9 +200,8 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
     if not typed:
         typed.append(_parse_piece(pl.DataFrame(schema={h: pl.Utf8 for h in used}), match.columns, id_cols, today,
                                   offset, problems, header_of))
-    # One contiguous frame, put together column by column (each column's pieces freed as it is joined).
-    df = pl.DataFrame([pl.concat([t.drop_in_place(name) for t in typed], rechunk=True) if len(typed) > 1
-                       else typed[0].drop_in_place(name) for name in list(typed[0].columns)])
+    # The pieces side by side, not copied into one contiguous frame (the rules below read a few columns each).
+    df = pl.concat(typed, how="vertical", rechunk=False) if len(typed) > 1 else typed[0]
     del typed
     rows_read = df.height
 
@@ -211,8 +210,9 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
 
     def rule(cond: pl.Expr, cid: str, message: str | pl.Expr, severity: str = ERROR) -> None:
         msg = pl.lit(message) if isinstance(message, str) else message
-        problems.add(df.filter(pl.col(ROW).is_not_null() & cond.fill_null(False)).select(ROW, pl.lit(header(cid)).alias("column"),
-                                                             msg.alias("message")), severity)
+        # Lazily: only the columns the rule reads are touched.
+        problems.add(df.lazy().filter(cond.fill_null(False)).select(
+            ROW, pl.lit(header(cid)).alias("column"), msg.alias("message")).collect(), severity)
 
     present = set(match.columns)
 
