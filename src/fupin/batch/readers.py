@@ -91,7 +91,7 @@ def _head_lines(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO("\n".join(text.splitlines()[:HEADER_SCAN_ROWS]))))
 
 
-CSV_PIECE_BYTES = 48 << 20  # a piece of a large CSV file: about 80,000 rows of the person layout
+CSV_PIECE_BYTES = 96 << 20  # a piece of a large CSV file: about 150,000 rows of the person layout
 
 
 def _record_end(data: bytes, start: int = 0) -> int:
