@@ -6,7 +6,7 @@ import sys
 # Polars' allocator (jemalloc) keeps freed pages for ~10 s by default; a million-row import frees and allocates
 # hundreds of MB per step, so without this the process's memory holds garbage for several steps at a time. Read
 # when Polars loads, so it is set before anything imports it (an operator's own setting wins).
-JEMALLOC_CONF = "background_thread:true,dirty_decay_ms:0,muzzy_decay_ms:0"
+JEMALLOC_CONF = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:1000"
 
 
 def main(argv: list[str] | None = None) -> None:
