@@ -10,7 +10,8 @@ step as its own process (so that its peak memory is its own), timed end to end:
 3. change 1% of the persons in the CSV and import it again (target ≤ 20 s, exactly those changes logged);
 4. empty the registry, import the national XLSX (target ≤ 20 s on PostgreSQL).
 
-Nothing is asserted; it prints seconds, rows/s and peak memory per step.
+Nothing is asserted; it prints seconds, rows/s and peak memory per step. The figures measured so far, with the
+conditions they were measured under, are in docs/operations.md ("Benchmark").
 """
 
 from __future__ import annotations

@@ -120,6 +120,12 @@ def test_cross_row_rules(users, files):
     assert "户H001有2名户主" in messages
     assert "证件号码在文件中重复（第2行也有）" in messages
     assert any(r == 4 and c == "户类型" and "同一户各行的“户类型”不一致" in m for r, c, m in errors)
+    # The same when a household's rows are not listed together.
+    rows = base_rows()
+    rows[2][6] = "脱贫户"
+    rows = [rows[0], rows[3], rows[2], rows[4], rows[1]]
+    errors = problems_of(run_import(files.csv(rows, name="g.csv"), actor=users["county"]))
+    assert [(r, c) for r, c, m in errors if "同一户各行" in m] == [(4, "户类型")]
 
 
 def test_households_missing_from_the_file_are_listed_not_deleted(users, files):

@@ -278,6 +278,8 @@ class Writer:
                 defs.append(f'"{col}" {sqltype}')
             self._raw.execute(f'CREATE TEMP TABLE "{name}" ({", ".join(defs)}) ON COMMIT DROP')
             _copy_postgres(self._raw, name, df, [])
+            if df.height > 10_000:  # temporary tables have no statistics until analysed: plans need them
+                self._raw.execute(f'ANALYZE "{name}"')
         elif self.adbc:
             self._raw.execute(f'DROP TABLE IF EXISTS temp."{name}"')
             self._raw.adbc_ingest(name, _for_sqlite(df).to_arrow(), mode="create", temporary=True)

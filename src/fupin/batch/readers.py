@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,11 +25,22 @@ CSV_SUFFIXES = (".csv", ".txt")
 
 @dataclass
 class Table:
-    frame: pl.DataFrame  # columns named by the header cells (deduplicated), all Utf8
+    frame: pl.DataFrame | None  # columns named by the header cells (deduplicated), all Utf8
     header_row: int  # 1-based row number of the header in the file
     headers: list[str] = field(default_factory=list)
     sheet: str = ""
     encoding: str = ""
+    # Large CSV files are read in pieces instead (``frame`` is None): a generator of frames like ``frame``.
+    pieces: Callable[[], Iterator[pl.DataFrame]] | None = None
+
+    def frames(self) -> Iterator[pl.DataFrame]:
+        """The data rows in consecutive pieces; each is handed out once and not kept here."""
+        if self.pieces is not None:
+            yield from self.pieces()
+            return
+        frame, self.frame = self.frame, None
+        if frame is not None:
+            yield frame
 
     def file_row(self, index: int) -> int:
         """1-based row number in the file of data row ``index`` (0-based)."""
@@ -76,23 +87,114 @@ def decode_csv(data: bytes) -> tuple[str, str]:
         raise ApplicationError("无法识别文件编码：请另存为UTF-8或GBK编码的CSV文件", code="encoding") from None
 
 
+def _head_lines(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO("\n".join(text.splitlines()[:HEADER_SCAN_ROWS]))))
+
+
+CSV_PIECE_BYTES = 96 << 20  # a piece of a large CSV file: about 150,000 rows of the person layout
+
+
+def _record_end(data: bytes, start: int = 0) -> int:
+    """Offset just past the last line break of ``data`` that ends a record (not inside a quoted cell), or -1.
+
+    A line break is inside a quoted cell when an odd number of quote characters precede it."""
+    end = data.rfind(b"\n")
+    if end < start:
+        return -1
+    quotes = data.count(b'"', start, end)
+    while quotes % 2:
+        prev = data.rfind(b"\n", start, end)
+        if prev < 0:
+            return -1
+        quotes -= data.count(b'"', prev, end)
+        end = prev
+    return end + 1
+
+
+def _first_record_end(data: bytes, start: int) -> int:
+    """Offset just past the first record that begins at ``start``."""
+    pos = start
+    while True:
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            return len(data)
+        if data.count(b'"', start, nl) % 2 == 0:
+            return nl + 1
+        pos = nl + 1
+
+
+def _csv_pieces(path: Path, start: int, headers: list[str]) -> Iterator[pl.DataFrame]:
+    """The data rows of a UTF-8 CSV file from byte ``start`` on, read in pieces cut at record boundaries."""
+    schema = {f"c{i}": pl.Utf8 for i in range(len(headers))}
+    names = dict(zip(schema, headers, strict=True))
+
+    def read(data: bytes) -> pl.DataFrame:
+        try:
+            frame = pl.read_csv(data, has_header=False, schema=schema, truncate_ragged_lines=True, quote_char='"')
+        except pl.exceptions.ComputeError as exc:
+            if "utf" in str(exc).lower():
+                raise ApplicationError("文件编码不一致：文件开头为UTF-8编码，后面的内容不是。请将整个文件另存为UTF-8或GBK编码",
+                                       code="encoding") from None
+            raise ApplicationError(f"CSV文件格式有误，无法读取：{exc}", code="csv") from None
+        return frame.rename(names)
+
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        rest = b""
+        while True:
+            block = fh.read(CSV_PIECE_BYTES)
+            data = rest + block if rest else block
+            if not block:
+                if data.strip():
+                    yield read(data)
+                return
+            cut = _record_end(data)
+            if cut <= 0:
+                rest = data
+                continue
+            rest = data[cut:]
+            piece = read(data[:cut])
+            del data
+            yield piece
+
+
 def read_csv(path: Path, score: Callable[[list[str]], int]) -> Table:
-    text, encoding = decode_csv(Path(path).read_bytes())
-    head = list(csv.reader(io.StringIO("\n".join(text.splitlines()[:HEADER_SCAN_ROWS]))))
-    h = _pick_header(head, score)
-    # Skip the title rows by line; what remains is a plain CSV whose first line is the header.
-    lines_before = 0
-    pos = 0
-    while lines_before < h:
-        pos = text.index("\n", pos) + 1
-        lines_before += 1
-    body = text[pos:].encode("utf-8")
+    """UTF-8 files are read by Polars straight from the file, in pieces (no copy as Python text, a bounded amount
+    of raw text in memory at a time); GBK files are transcoded and read whole."""
+    import codecs
+
+    path = Path(path)
+    with open(path, "rb") as fh:
+        first = fh.read(1 << 20)
+    bom = first.startswith(b"\xef\xbb\xbf")
+    try:  # the first megabyte, tolerating a character cut at its end
+        head_text = codecs.getincrementaldecoder("utf-8")().decode(first[3:] if bom else first, final=False)
+    except UnicodeDecodeError:
+        head_text = None
+    if head_text is not None:
+        h = _pick_header(_head_lines(head_text), score)
+        pos = 3 if bom else 0
+        for _ in range(h):  # title rows are skipped by line
+            pos = first.index(b"\n", pos) + 1
+        end = _first_record_end(first, pos)
+        try:
+            top = pl.read_csv(first[pos:end], infer_schema=False, has_header=False, truncate_ragged_lines=True,
+                              quote_char='"')
+        except pl.exceptions.ComputeError as exc:
+            raise ApplicationError(f"CSV文件格式有误，无法读取：{exc}", code="csv") from None
+        headers = _dedupe(top.row(0))
+        return Table(frame=None, header_row=h + 1, headers=headers, encoding="UTF-8（带BOM）" if bom else "UTF-8",
+                     pieces=lambda: _csv_pieces(path, end, headers))
+    text, encoding = decode_csv(path.read_bytes())
+    h = _pick_header(_head_lines(text[:1 << 20]), score)
+    body = text.encode("utf-8")
     del text
     try:
         frame = pl.read_csv(io.BytesIO(body), infer_schema=False, has_header=False, truncate_ragged_lines=True,
-                            quote_char='"')
+                            quote_char='"', skip_lines=h)
     except pl.exceptions.ComputeError as exc:
         raise ApplicationError(f"CSV文件格式有误，无法读取：{exc}", code="csv") from None
+    del body
     headers = _dedupe(frame.row(0))
     frame = frame.slice(1).rename(dict(zip(frame.columns, headers, strict=True)))
     return Table(frame=frame, header_row=h + 1, headers=headers, encoding=encoding)
@@ -105,27 +207,29 @@ def read_xlsx(path: Path, score: Callable[[list[str]], int], *, sheet: str | int
         reader = fastexcel.read_excel(str(path))
     except Exception as exc:  # calamine reports broken zips and XML as various errors
         raise ApplicationError(f"无法读取Excel文件（{exc}）。请确认文件为.xlsx格式且未损坏", code="xlsx") from None
-    sheets = reader.sheet_names
-    if sheet is None:
-        # The first sheet whose top rows look like a header: templates carry an explanation sheet too.
-        candidates = []
-        for name in sheets:
-            top = reader.load_sheet(name, header_row=None, n_rows=HEADER_SCAN_ROWS, dtypes="string").to_polars()
-            rows = [list(r) for r in top.iter_rows()]
-            best = max((score([c or "" for c in r]) for r in rows), default=0)
-            candidates.append((best, name))
-        best_score, sheet = max(candidates, key=lambda c: c[0]) if candidates else (0, None)
-        if not best_score:
-            raise ApplicationError("Excel文件中没有找到包含可识别表头的工作表", code="no_header")
-    top = reader.load_sheet(sheet, header_row=None, n_rows=HEADER_SCAN_ROWS, dtypes="string").to_polars()
-    h = _pick_header([list(r) for r in top.iter_rows()], score)
-    headers = _dedupe(top.row(h))
-    frame = reader.load_sheet(sheet, header_row=None, skip_rows=h + 1, dtypes="string").to_polars()
+    # Each sheet is parsed once (parsing is most of the time of a large file; a sheet cannot be read in part):
+    # the sheet whose top rows look most like a header wins (templates carry an explanation sheet too).
+    best: tuple[int, str, pl.DataFrame] | None = None
+    for name in reader.sheet_names if sheet is None else [sheet]:
+        whole = pl.from_arrow(reader.load_sheet(name, header_row=None, dtypes="string", eager=True))
+        rows = [list(r) for r in whole.head(HEADER_SCAN_ROWS).iter_rows()]
+        score_ = max((score([c or "" for c in r]) for r in rows), default=0)
+        if best is None or score_ > best[0]:
+            best = (score_, str(name), whole)
+        del whole
+    if best is None or not best[0]:
+        raise ApplicationError("Excel文件中没有找到包含可识别表头的工作表", code="no_header")
+    _score, sheet_name, whole = best
+    del best
+    h = _pick_header([list(r) for r in whole.head(HEADER_SCAN_ROWS).iter_rows()], score)
+    headers = _dedupe(whole.row(h))
+    frame = whole.slice(h + 1)
+    del whole
     if frame.width < len(headers):
         frame = frame.with_columns([pl.lit(None, pl.Utf8).alias(f"__pad{i}") for i in range(len(headers) - frame.width)])
     frame = frame.select(frame.columns[:len(headers)])
     frame = frame.rename(dict(zip(frame.columns, headers, strict=True)))
-    return Table(frame=frame, header_row=h + 1, headers=headers, sheet=str(sheet))
+    return Table(frame=frame, header_row=h + 1, headers=headers, sheet=sheet_name)
 
 
 def read_table(path: Path, score: Callable[[list[str]], int]) -> Table:

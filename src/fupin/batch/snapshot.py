@@ -6,6 +6,8 @@ per-value types cannot confuse Arrow's column types, and the caller decides how 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import polars as pl
 from django.db import connection
 
@@ -34,6 +36,46 @@ def read_sql(sql: str, params: tuple = ()) -> pl.DataFrame:
             cur.execute(sql, params)
             names = [d[0] for d in cur.description]
             return pl.DataFrame(cur.fetchall(), schema={n: pl.Utf8 for n in names}, orient="row", strict=False)
+    raise NotImplementedError(connection.vendor)
+
+
+def read_sql_batches(sql: str, params: tuple = (), *, rows: int = 100_000) -> Iterator[pl.DataFrame]:
+    """The rows of a SELECT as frames of about ``rows`` rows each, streamed (never the whole result at once).
+
+    PostgreSQL, and SQLite in single-connection processes (see ``bulkload.SQLITE_ADBC_ALLOWED``): ADBC record
+    batches. SQLite elsewhere: Django's connection, ``fetchmany``."""
+    from fupin.batch import bulkload
+
+    if connection.vendor == "postgresql" or (connection.vendor == "sqlite" and bulkload.SQLITE_ADBC_ALLOWED):
+        if connection.vendor == "postgresql":
+            import adbc_driver_postgresql.dbapi as adbc
+
+            conn, sql = adbc.connect(_postgres_uri()), _numbered(sql)
+        else:
+            import adbc_driver_sqlite.dbapi as adbc
+
+            conn, sql = adbc.connect(str(connection.settings_dict["NAME"])), sql.replace("%s", "?")
+        with conn, conn.cursor() as cur:
+            cur.execute(sql, params or None)
+            pending, count = [], 0
+            for batch in cur.fetch_record_batch():
+                pending.append(pl.from_arrow(batch))
+                count += batch.num_rows
+                if count >= rows:
+                    frame = pl.concat(pending, how="vertical_relaxed")
+                    whole = frame.height // rows * rows
+                    yield from (frame.slice(start, rows) for start in range(0, whole, rows))
+                    pending, count = ([frame.slice(whole)], frame.height - whole) if frame.height > whole else ([], 0)
+            if pending:
+                yield pl.concat(pending, how="vertical_relaxed")
+        return
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            names = [d[0] for d in cur.description]
+            while chunk := cur.fetchmany(rows):
+                yield pl.DataFrame(chunk, schema={n: pl.Utf8 for n in names}, orient="row", strict=False)
+        return
     raise NotImplementedError(connection.vendor)
 
 

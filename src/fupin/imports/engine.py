@@ -8,6 +8,7 @@ and change log) is one :class:`~fupin.batch.bulkload.Writer` transaction: it com
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
@@ -47,8 +48,8 @@ def canon(expr: pl.Expr, kind: str, *, from_db: bool) -> pl.Expr:
         e = expr.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False).cast(pl.Utf8)
     elif kind in ("date", "month"):
         e = expr.cast(pl.Utf8).str.slice(0, 10)
-    elif kind == "json":
-        e = expr.map_elements(_canon_json, return_dtype=pl.Utf8)
+    elif kind == "json":  # made canonical beforehand, once per distinct text (see _canon_json_column)
+        e = expr.cast(pl.Utf8)
     else:
         e = expr.cast(pl.Utf8)
     return e.fill_null("")
@@ -59,6 +60,13 @@ def _canon_json(value: str | None) -> str:
         return "{}"
     data = json.loads(value)
     return json.dumps({k: v for k, v in sorted(data.items()) if v not in (None, "")}, ensure_ascii=False)
+
+
+def _canon_json_column(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    """JSON text in one canonical form (sorted keys, no empty values), computed once per distinct text."""
+    distinct = frame[name].unique().drop_nulls().to_list()
+    mapping = {v: _canon_json(v) for v in distinct}
+    return frame.with_columns(pl.col(name).replace_strict(mapping, default="{}", return_dtype=pl.Utf8))
 
 
 @dataclass
@@ -111,9 +119,18 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     i_fields = [f for f in _select_fields(parsed, "income") if f != "year"]
     has_extra = any(cid.startswith(HOUSEHOLD_EXTRA + ".") for cid in parsed.present)
 
-    good = rows.filter(pl.col(HH).is_not_null()).join(bad_households, on=HH, how="anti")
-    good = good.join(error_rows, on=ROW, how="anti")
-    hh_first = good.group_by(HH, maintain_order=True).first()
+    if error_rows.height or rows[HH].null_count():
+        good = rows.filter(pl.col(HH).is_not_null() & ~pl.col(HH).is_in(bad_households[HH].implode())
+                           & ~pl.col(ROW).is_in(error_rows[ROW].implode()))
+    else:
+        good = rows  # no copy of a clean file
+    file_villages = rows["_village"].drop_nulls().unique()
+    del rows
+    parsed.rows = parsed.rows.clear()  # the plan takes over the rows (one copy of a million rows is enough)
+    # A household's columns from its first row (the rows agree, or the household has an error and is not here).
+    hh_cols = [c for c in good.columns if c == HH or c == "_village" or c.startswith(
+        ("household.", "income.", HOUSEHOLD_EXTRA + "."))]
+    hh_first = good.select(hh_cols).filter(pl.col(HH).is_first_distinct())
     hh_new_cols = [pl.col(HH).alias("number"), pl.col("_village").alias("village_id")]
     hh_new_cols += [pl.col(f"household.{f}").alias(f) for f in h_fields]
     if has_extra:
@@ -142,25 +159,32 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         file_h = file_h.join(bad.select(pl.col(HH).alias("number")).unique(), on="number", how="anti")
 
     # --- members -------------------------------------------------------------------------------------------------
-    ids = w.stage(good.filter(pl.col("member.id_number") != "").select(pl.col("member.id_number").alias("n")))
-    m_select = _db_select(Member, [f for f in m_fields if f not in ("id_number", "name", "birth_date")], "m")
-    m_cols = (f'CAST(m.id AS TEXT) AS id, CAST(m.household_id AS TEXT) AS household_id, m.id_number, m.name, '
-              f'CAST(m.birth_date AS TEXT) AS birth_date, CAST(m.is_active AS TEXT) AS is_active, '
-              f'CAST(m.version AS TEXT) AS version{", " + m_select if m_select else ""}, h.number AS hh_number')
+    ids = w.stage(good.filter(pl.col("member.id_number") != "").select(pl.col("member.id_number").alias("n"))
+                  .unique())
+    # Keys only here (the compared columns are read later, for matched members, a part at a time): the members
+    # of the file's households, and members elsewhere with the file's ID numbers (two disjoint parts: UNION ALL,
+    # not a UNION that would sort and compare every row). PostgreSQL: NOT EXISTS, an anti-join (NOT IN runs row
+    # by row once the list outgrows work_mem); SQLite: NOT IN, which it runs against a temporary index (NOT EXISTS
+    # would scan the staged table for every row).
+    m_cols = ('CAST(m.id AS TEXT) AS id, m.id_number, m.name, CAST(m.birth_date AS TEXT) AS birth_date, '
+              'CAST(m.is_active AS TEXT) AS is_active, h.number AS hh_number')
     db_m = w.query(
         f'SELECT {m_cols} FROM registry_member m JOIN registry_household h ON h.id = m.household_id '
         f'JOIN "{numbers}" s ON h.number = s.number '
-        f'UNION SELECT {m_cols} FROM registry_member m JOIN registry_household h ON h.id = m.household_id '
-        f'JOIN "{ids}" i ON m.id_number = i.n')
+        f'UNION ALL SELECT {m_cols} FROM registry_member m JOIN registry_household h ON h.id = m.household_id '
+        f'JOIN "{ids}" i ON m.id_number = i.n '
+        + (f'WHERE NOT EXISTS (SELECT 1 FROM "{numbers}" s2 WHERE s2.number = h.number)' if w.vendor == "postgresql"
+           else f'WHERE h.number NOT IN (SELECT number FROM "{numbers}")'))
     if not db_m.height:
-        db_m = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "household_id", "id_number", "name", "birth_date",
-                                                         "is_active", "version", *m_fields, "hh_number"]})
+        db_m = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "id_number", "name", "birth_date", "is_active",
+                                                         "hh_number"]})
     db_m = db_m.with_columns(canon(pl.col("is_active"), "bool", from_db=True).alias("is_active"))
 
     # Active ID numbers registered in another household (not this file's household for the person).
     active_elsewhere = db_m.filter((pl.col("is_active") == "1") & (pl.col("id_number") != "")).select(
         pl.col("id_number").alias("member.id_number"), pl.col("hh_number").alias("_db_hh"))
-    clash = good.join(active_elsewhere, on="member.id_number", how="inner").filter(pl.col("_db_hh") != pl.col(HH))
+    clash = good.select(ROW, HH, "member.id_number").join(active_elsewhere, on="member.id_number", how="inner") \
+        .filter(pl.col("_db_hh") != pl.col(HH))
     if clash.height:
         db_problems.append(clash.select(ROW, pl.lit("证件号码").alias("column"), pl.format(
             "证件号码已在户{}中登记为在户成员；成员换户请先在原户办理成员减少", pl.col("_db_hh")).alias("message")))
@@ -185,6 +209,8 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     diff_exprs = [
         (canon(pl.col(f), kind_of[f], from_db=False) != canon(pl.col(f"db.{f}"), kind_of[f], from_db=True))
         .alias(f"~{f}") for f in compare]
+    if has_extra:
+        existing = _canon_json_column(_canon_json_column(existing, "extra"), "db.extra")
     existing = existing.with_columns(diff_exprs)
     h_changed = existing.filter(pl.any_horizontal([pl.col(f"~{f}") for f in compare])) if compare else existing.clear()
 
@@ -192,30 +218,25 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     file_m = good.select(
         ROW, pl.col(HH).alias("hh_number"),
         *[pl.col(f"member.{f}").alias(f) for f in m_fields])
+    # Match on the keys alone (a first import matches nothing, and the wide rows are joined once, for matches).
     db_active_by_id = db_m.filter(pl.col("id_number") != "").sort("is_active", descending=True).unique(
-        subset=["id_number", "hh_number"], keep="first")
-    m_by_id = file_m.filter(pl.col("id_number") != "").join(
-        db_active_by_id.rename({c: f"db.{c}" for c in db_m.columns if c not in ("id_number", "hh_number")}),
-        on=["id_number", "hh_number"], how="left").with_columns(pl.col("id_number").alias("db.id_number"))
-    no_id = file_m.filter(pl.col("id_number") == "").with_columns(pl.col("birth_date").cast(pl.Utf8).alias("_b"))
-    db_no_id = db_m.filter(pl.col("id_number") == "").rename(
-        {c: f"db.{c}" for c in db_m.columns if c not in ("hh_number",)}).with_columns(
-        pl.col("db.name").alias("name"), pl.col("db.birth_date").alias("_b"))
-    m_no_id = no_id.join(db_no_id, on=["hh_number", "name", "_b"], how="left").drop("_b")
-    m_all = pl.concat([m_by_id, m_no_id], how="diagonal_relaxed")
-    m_new = m_all.filter(pl.col("db.id").is_null()).select(file_m.columns)
-    m_existing = m_all.filter(pl.col("db.id").is_not_null())
+        subset=["id_number", "hh_number"], keep="first").select("id_number", "hh_number", pl.col("id").alias("db.id"))
+    by_id = file_m.filter(pl.col("id_number") != "").select(ROW, "id_number", "hh_number").join(
+        db_active_by_id, on=["id_number", "hh_number"], how="inner").select(ROW, "db.id")
+    db_no_id = db_m.filter(pl.col("id_number") == "").select(
+        "hh_number", "name", pl.col("birth_date").alias("_b"), pl.col("id").alias("db.id"))
+    no_id = file_m.filter(pl.col("id_number") == "").select(
+        ROW, "hh_number", "name", pl.col("birth_date").cast(pl.Utf8).alias("_b")).join(
+        db_no_id, on=["hh_number", "name", "_b"], how="inner").select(ROW, "db.id")
+    matched = pl.concat([by_id, no_id])
+    m_new = file_m.filter(~pl.col(ROW).is_in(matched[ROW].implode())) if matched.height else file_m
     m_kind = {f: kinds.get(f"member.{f}", "text") for f in m_fields}
-    m_compare = list(m_fields) + ["is_active"]
-    m_existing = m_existing.with_columns(pl.lit(True).alias("is_active"))
     m_kind["is_active"] = "bool"
-    m_existing = m_existing.with_columns([
-        (canon(pl.col(f), m_kind[f], from_db=False) != canon(pl.col(f"db.{f}"), m_kind[f], from_db=True))
-        .alias(f"~{f}") for f in m_compare])
-    m_changed = m_existing.filter(pl.any_horizontal([pl.col(f"~{f}") for f in m_compare]))
+    m_compare = list(m_fields) + ["is_active"]
+    m_changed = _changed_members(w, file_m, matched, m_fields, m_kind)
 
     # Active members of the file's households that the file does not list: reported, not removed.
-    matched_ids = m_existing.select(pl.col("db.id").alias("id"))
+    matched_ids = matched.select(pl.col("db.id").alias("id"))
     in_file_h = existing.select(pl.col("number").alias("hh_number"))
     missing_m = db_m.filter(pl.col("is_active") == "1").join(in_file_h, on="hh_number", how="semi").join(
         matched_ids, on="id", how="anti")
@@ -291,13 +312,13 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         canon(pl.col(c), s_kind[c], from_db=False) != canon(pl.col(f"db.{c}"), s_kind[c], from_db=True)
         for c in SUMMARY])).select(pl.col("id").cast(pl.Int64), *SUMMARY)
 
-    missing_h = _missing_households(w, file_h, rows)
+    missing_h = _missing_households(w, file_h, file_villages)
 
     counts = {
         "households_new": hh_new.height, "households_changed": h_changed.height,
         "households_unchanged": existing.height - h_changed.height,
         "persons_new": m_new.height, "persons_changed": m_changed.height,
-        "persons_unchanged": m_existing.height - m_changed.height,
+        "persons_unchanged": matched.height - m_changed.height,
         "incomes_new": inc_new.height, "incomes_changed": inc_changed.height,
     }
     return Plan(
@@ -308,9 +329,39 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         problems=problems_db, skipped_households=bad_households.height, accepted_rows=good.height, kinds=kinds)
 
 
-def _missing_households(w: Writer, file_h: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+MEMBER_PART_ROWS = 200_000  # matched members compared a part at a time (bounded memory on a re-import)
+
+
+def _changed_members(w: Writer, file_m: pl.DataFrame, matched: pl.DataFrame, m_fields: list[str],
+                     m_kind: dict[str, str]) -> pl.DataFrame:
+    """The matched members whose compared columns differ, with the database's values as ``db.*`` and the flags
+    ``~field``; read from the database and compared a part at a time."""
+    compare = [*m_fields, "is_active"]
+    select = _db_select(Member, [*m_fields, "is_active"], "m")
+    changed = []
+    for start in range(0, max(matched.height, 1), MEMBER_PART_ROWS):
+        part = matched.slice(start, MEMBER_PART_ROWS)
+        if part.height:
+            stage = w.stage(part.select(pl.col("db.id").cast(pl.Int64).alias("id")))
+            db = w.query(f'SELECT CAST(m.id AS TEXT) AS id, CAST(m.household_id AS TEXT) AS household_id, '
+                         f'CAST(m.version AS TEXT) AS version, {select} FROM registry_member m '
+                         f'JOIN "{stage}" s ON m.id = s.id')
+        else:
+            db = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "household_id", "version", *compare]})
+        rows = file_m.join(part, on=ROW, how="inner", maintain_order="left").join(
+            db.rename({c: f"db.{c}" for c in db.columns}), on="db.id", how="inner", maintain_order="left")
+        del db
+        rows = rows.with_columns(pl.lit(True).alias("is_active")).with_columns([
+            (canon(pl.col(f), m_kind[f], from_db=False) != canon(pl.col(f"db.{f}"), m_kind[f], from_db=True))
+            .alias(f"~{f}") for f in compare])
+        changed.append(rows.filter(pl.any_horizontal([pl.col(f"~{f}") for f in compare])))
+        del rows
+    return pl.concat(changed, how="diagonal_relaxed") if len(changed) > 1 else changed[0]
+
+
+def _missing_households(w: Writer, file_h: pl.DataFrame, file_villages: pl.Series) -> pl.DataFrame:
     """Active households of the file's villages that the file does not list (reported, never deleted)."""
-    villages = rows["_village"].drop_nulls().unique().to_list()
+    villages = file_villages.to_list()
     if not villages:
         return pl.DataFrame(schema={"number": pl.Utf8, "village_id": pl.Utf8, "head_name": pl.Utf8})
     stage = w.stage(pl.DataFrame({"code": villages}))
@@ -322,36 +373,46 @@ def _missing_households(w: Writer, file_h: pl.DataFrame, rows: pl.DataFrame) -> 
 
 
 # ---------------------------------------------------------------------------------------------------------------
-def _json_value(value, kind: str):
-    if value is None:
-        return "" if kind in ("text", "code", "id", "phone", "multicode") else None
-    if kind == "multicode":
-        return [c for c in str(value).split(",") if c]
-    if kind == "bool":
-        return value in (True, "1", "true", "t")
-    if kind == "decimal":
-        return f"{float(value):.2f}"
-    if kind in ("int", "year"):
-        return int(float(value))
-    if kind in ("date", "month"):
-        return str(value)[:10]
-    if kind == "json":
-        return json.loads(value) if isinstance(value, str) and value else (value or {})
-    return value
+def _json_value(expr: pl.Expr, kind: str) -> pl.Expr:
+    """A value as JSON text for the change log, from the file (typed) or the database (text); vectorised."""
+    text = expr.cast(pl.Utf8)
+    if kind in ("text", "code", "id", "phone"):
+        value = text.fill_null("")
+    elif kind == "multicode":  # stored ",01,04,": logged as a list of codes
+        value = pl.when(text.is_null()).then(pl.lit(None, pl.List(pl.Utf8))).otherwise(
+            text.str.split(",").list.eval(pl.element().filter(pl.element() != "")))
+        return pl.when(text.is_null()).then(pl.lit('""')).otherwise(_json_encode(value))
+    elif kind == "bool":
+        value = pl.when(text.is_null()).then(None).otherwise(text.is_in(["1", "true", "t"]))
+    elif kind == "decimal":  # "1234.50", as the form shows it
+        cents = (expr.cast(pl.Float64, strict=False) * 100).round(0).cast(pl.Int64)
+        value = pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit("")) + (cents.abs() // 100).cast(pl.Utf8) \
+            + pl.lit(".") + (cents.abs() % 100).cast(pl.Utf8).str.zfill(2)
+    elif kind in ("int", "year"):
+        value = expr.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
+    elif kind in ("date", "month"):
+        value = text.str.slice(0, 10)
+    elif kind == "json":  # already JSON text
+        return pl.when(text.is_null() | (text == "")).then(pl.lit("{}")).otherwise(text)
+    else:
+        value = expr
+    return _json_encode(value)
 
 
-def _changes(frame: pl.DataFrame, fields: list[str], kind_of: dict[str, str]) -> list[tuple[int, dict, dict]]:
-    """(id, before, after) with only the changed fields, for the change log."""
-    out = []
-    for row in frame.select(["db.id", *fields, *[f"db.{f}" for f in fields], *[f"~{f}" for f in fields]]).iter_rows(
-            named=True):
-        before, after = {}, {}
-        for f in fields:
-            if row[f"~{f}"]:
-                before[f] = _json_value(row[f"db.{f}"], kind_of.get(f, "text"))
-                after[f] = _json_value(row[f], kind_of.get(f, "text"))
-        out.append((int(row["db.id"]), before, after))
-    return out
+def _json_encode(value: pl.Expr) -> pl.Expr:
+    return pl.struct(value.alias("v")).struct.json_encode().str.strip_prefix('{"v":').str.strip_suffix("}")
+
+
+def _changes(frame: pl.DataFrame, fields: list[str], kind_of: dict[str, str]) -> pl.DataFrame:
+    """id, before and after (JSON objects of only the changed fields) of each changed row, for the change log."""
+    def obj(prefix: str) -> pl.Expr:
+        parts = [pl.when(pl.col(f"~{f}")).then(pl.lit(json.dumps(f, ensure_ascii=False) + ":")
+                                               + _json_value(pl.col(prefix + f), kind_of.get(f, "text")))
+                 for f in fields]
+        return pl.lit("{") + pl.concat_str(parts, separator=",", ignore_nulls=True) + pl.lit("}")
+
+    return frame.select(pl.col("db.id").cast(pl.Int64).alias("id"), obj("db.").alias("before"),
+                        obj("").alias("after"))
 
 
 def _typed(df: pl.DataFrame, model, fields: list[str]) -> dict[str, pl.Series]:
@@ -464,8 +525,13 @@ def apply_plan(w: Writer, plan: Plan, *, actor, job_id: uuid.UUID | None, conten
                 raise ConcurrentEditError("导入期间有收入记录被他人修改，导入已撤销，请重新校验后再导入")
 
     step("写入变更记录", 92)
-    logged = _write_log(w, plan, hh_new=hh_new, m_new=m_new, now=now, actor=actor, job_id=job_id,
-                        kinds=(h_kind, m_kind, i_kind), ct=content_types)
+    # A first load writes more log rows than the log may hold yet: its indexes are then rebuilt after, too.
+    n_log = total_new + plan.households_changed.height + plan.members_changed.height + plan.incomes_changed.height
+    big_log = rebuild_indexes if rebuild_indexes is not None else n_log > 50_000 and n_log > w.scalar(
+        f"SELECT COUNT(*) FROM \"{ObjectChange._meta.db_table}\"")
+    with w.deferred_indexes([ObjectChange._meta.db_table], enabled=bool(big_log)):
+        logged = _write_log(w, plan, hh_new=hh_new, m_new=m_new, now=now, actor=actor, job_id=job_id,
+                            kinds=(h_kind, m_kind, i_kind), ct=content_types)
     w.finish([Household, Member, IncomeRecord, ObjectChange])
     return LoadResult(counts=plan.counts, logged=logged, seconds=time.monotonic() - t0)
 
@@ -474,31 +540,18 @@ def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kind
     """Change-log rows for the load (content type ids looked up before the writer opened)."""
     h_kind, m_kind, i_kind = kinds
     frames = []
-    # Creations: one entry per new household and member, with what the file gave.
+    # Creations: one lean entry per new household and member (who, when, which job, which object). The values
+    # are not copied into the log: they are the object's first version, and the job names the source file
+    # (docs/architecture.md, "Change log of imports"). Updates log exactly the changed fields, before and after.
+    # Written by the database itself from the rows just inserted (ids from the first new id on, under the lock):
+    # no million-row frame travels to the database for them.
+    created = 0
     if hh_new.height:
-        after_cols = [f for f in plan.h_fields if f in hh_new.columns]
-        frames.append(pl.DataFrame({
-            "content_type_id": pl.repeat(ct[Household], hh_new.height, eager=True, dtype=pl.Int64),
-            "action": pl.repeat("create", hh_new.height, eager=True),
-            "object_id": hh_new["id"].cast(pl.Utf8),
-            "object_repr": (hh_new["number"] + " " + hh_new["head_name"].fill_null("")).str.strip_chars(),
-            "household_id": hh_new["id"],
-            "area_code": hh_new["village_id"],
-            "postchange_data": hh_new.select(pl.struct(["number", *after_cols]).struct.json_encode())
-            .to_series(),
-        }))
+        created += _log_created(w, Household, int(hh_new["id"].min()), now=now, actor=actor, job_id=job_id,
+                                ct=ct[Household])
     if m_new.height:
-        m_cols = [f for f in plan.m_fields if f in m_new.columns]
-        frames.append(pl.DataFrame({
-            "content_type_id": pl.repeat(ct[Member], m_new.height, eager=True, dtype=pl.Int64),
-            "action": pl.repeat("create", m_new.height, eager=True),
-            "object_id": m_new["id"].cast(pl.Utf8),
-            "object_repr": m_new["name"].fill_null(""),
-            "household_id": m_new["household_id"],
-            "area_code": pl.Series([None] * m_new.height, dtype=pl.Utf8),
-            "postchange_data": m_new.select(pl.struct(m_cols).struct.json_encode()).to_series(),
-        }).with_columns(pl.col("area_code").fill_null("")))
-    updates = []
+        created += _log_created(w, Member, int(m_new["id"].min()), now=now, actor=actor, job_id=job_id,
+                                ct=ct[Member])
     for model, frame, fields, kind_of in (
             (Household, plan.households_changed, plan.h_fields, h_kind),
             (Member, plan.members_changed, plan.m_fields, m_kind),
@@ -507,17 +560,18 @@ def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kind
             repr_col = {"Household": "number", "Member": "name", "IncomeRecord": "hh_number"}[model.__name__]
             hh_col = {"Household": "db.id", "Member": "db.household_id", "IncomeRecord": None}[model.__name__]
             entries = _changes(frame, fields, kind_of)
-            reprs = frame[repr_col].to_list()
-            hhs = frame[hh_col].cast(pl.Int64).to_list() if hh_col else [None] * frame.height
-            for (oid, before, after), rep, hh in zip(entries, reprs, hhs, strict=True):
-                updates.append({"content_type_id": ct[model], "action": "update", "object_id": str(oid),
-                                "object_repr": str(rep)[:200], "household_id": hh, "area_code": "",
-                                "prechange_data": json.dumps(before, ensure_ascii=False),
-                                "postchange_data": json.dumps(after, ensure_ascii=False)})
-    if updates:
-        frames.append(pl.DataFrame(updates, schema_overrides={"household_id": pl.Int64}))
+            frames.append(pl.DataFrame({
+                "content_type_id": pl.repeat(ct[model], frame.height, eager=True, dtype=pl.Int64),
+                "action": pl.repeat("update", frame.height, eager=True),
+                "object_id": entries["id"].cast(pl.Utf8),
+                "object_repr": frame[repr_col].cast(pl.Utf8).fill_null("").str.slice(0, 200),
+                "household_id": frame[hh_col].cast(pl.Int64) if hh_col else pl.repeat(
+                    None, frame.height, eager=True, dtype=pl.Int64),
+                "area_code": pl.repeat("", frame.height, eager=True, dtype=pl.Utf8),
+                "prechange_data": entries["before"], "postchange_data": entries["after"],
+            }))
     if not frames:
-        return 0
+        return created
     log = pl.concat(frames, how="diagonal_relaxed")
     next_id = w.next_id(ObjectChange)
     user_id = getattr(actor, "pk", None)
@@ -533,7 +587,32 @@ def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kind
         "area_code": log["area_code"].fill_null(""),
         "prechange_data": log["prechange_data"] if "prechange_data" in log.columns else pl.Series(
             [None] * log.height, dtype=pl.Utf8),
-        "postchange_data": log["postchange_data"],
+        "postchange_data": log["postchange_data"] if "postchange_data" in log.columns else pl.Series(
+            [None] * log.height, dtype=pl.Utf8),
     }
     w.insert(ObjectChange, model_frame(ObjectChange, cols, log.height))
-    return log.height
+    return created + log.height
+
+
+def _log_created(w: Writer, model, first_id: int, *, now, actor, job_id, ct: int) -> int:
+    """One lean create entry per row of ``model`` with an id from ``first_id`` on, by INSERT … SELECT."""
+    if model is Household:
+        repr_sql, hh_sql, area_sql = "TRIM(o.number || ' ' || COALESCE(o.head_name, ''))", "o.id", "o.village_id"
+    else:
+        repr_sql, hh_sql, area_sql = "COALESCE(o.name, '')", "o.household_id", "''"
+    pg = w.vendor == "postgresql"
+    if pg:
+        time_sql, user_sql, job_sql = "CAST(%s AS timestamptz)", "CAST(%s AS bigint)", "CAST(%s AS uuid)"
+        time_value = now
+    else:  # as Django stores them in SQLite: naive UTC text, uuid as 32 hex digits
+        time_sql = user_sql = job_sql = "%s"
+        time_value = str(now.astimezone(dt.UTC).replace(tzinfo=None))
+    log_first = w.next_id(ObjectChange)  # explicit ids, as for every bulk insert (sequences are moved after)
+    return w.execute(
+        f'INSERT INTO "{ObjectChange._meta.db_table}" (id, time, user_id, user_name, request_id, job_id, action, '
+        f'content_type_id, object_id, object_repr, household_id, area_code, summary, prechange_data, '
+        f'postchange_data) SELECT o.id - %s + %s, {time_sql}, {user_sql}, %s, NULL, {job_sql}, %s, %s, CAST(o.id AS TEXT), '
+        f'SUBSTR({repr_sql}, 1, 200), {hh_sql}, {area_sql}, %s, NULL, NULL FROM "{model._meta.db_table}" o '
+        f'WHERE o.id >= %s ORDER BY o.id',
+        [first_id, log_first, time_value, getattr(actor, "pk", None), getattr(actor, "username", "") or "system",
+         job_id.hex if job_id else None, "create", ct, "导入", first_id])

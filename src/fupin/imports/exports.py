@@ -2,12 +2,16 @@
 
 One row per active member of an active household, household columns repeated — the same layout the importer
 reads, so an export of the template layout imports back into an identical registry. ID numbers, phones and bank
-accounts are masked unless the user's role may see them; the caller logs the export.
+accounts are masked unless the user's role may see them; the caller logs the export. Large exports are read,
+formatted and written in batches (:func:`person_batches`, :func:`write_batches`): a million persons stay well
+under 2 GB.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -15,8 +19,9 @@ from django.db import connection
 
 from fupin.accounts import scoping
 from fupin.areas import codes as area_codes
-from fupin.batch.snapshot import read_sql
-from fupin.core import codes, idnumber, phone
+from fupin.batch.snapshot import read_sql_batches
+from fupin.batch.xlsx_stream import XlsxStream
+from fupin.core import codes
 from fupin.registry.models import Household, IncomeRecord, Member
 
 from .layouts import AREA, HOUSEHOLD, HOUSEHOLD_EXTRA, INCOME, MEMBER, Column, person_columns
@@ -49,18 +54,21 @@ def _scope_sql(user) -> tuple[str, list]:
     return "(" + " OR ".join(parts) + ")", params
 
 
-def person_frame(*, user, layout: str = "national", household_ids: list[int] | None = None,
-                 show_ids: bool = False, show_contact: bool = False) -> pl.DataFrame:
-    """The export as a frame of display values (text, numbers), columns named by the layout's headers."""
+EXPORT_BATCH_ROWS = 100_000  # rows read, formatted and written at a time
+
+
+def _person_sql(user, layout: str) -> tuple[str, list, list[str]]:
     cols = layout_columns(layout)
     select = ["CAST(h.id AS TEXT) AS hid", "CAST(h.village_id AS TEXT) AS village_code",
               "v.name AS village", "t.name AS township", "c.name AS county", "CAST(h.extra AS TEXT) AS extra",
               "CAST(h.income_year AS TEXT) AS h_income_year"]
+    names = ["hid", "village_code", "village", "township", "county", "extra", "h_income_year"]
     for c in cols:
         model = {HOUSEHOLD: Household, MEMBER: Member, INCOME: IncomeRecord}.get(c.target)
         alias = {HOUSEHOLD: "h", MEMBER: "m", INCOME: "i"}.get(c.target)
         if model is not None:
             select.append(f'CAST({alias}."{_db(model, c.key)}" AS TEXT) AS "{c.target}.{c.key}"')
+            names.append(f"{c.target}.{c.key}")
     scope, params = _scope_sql(user)
     true = "true" if connection.vendor == "postgresql" else "1"
     sql = (f"SELECT {', '.join(select)} FROM registry_member m "
@@ -70,13 +78,61 @@ def person_frame(*, user, layout: str = "national", household_ids: list[int] | N
            f"LEFT JOIN registry_incomerecord i ON i.household_id = h.id AND i.year = h.income_year "
            f"WHERE m.is_active = {true} AND h.is_active = {true} AND {scope} "
            f"ORDER BY h.number, m.relationship, m.birth_date, m.id")
-    raw = read_sql(sql, tuple(params))
-    # All-empty columns come back typed as integers from SQLite: make every column text, as the SQL says.
-    raw = raw.with_columns([pl.col(c).cast(pl.Utf8) for c, t in raw.schema.items() if t != pl.Utf8])
-    if household_ids is not None:
-        wanted = pl.DataFrame({"hid": [str(i) for i in household_ids]}, schema={"hid": pl.Utf8})
-        raw = raw.join(wanted, on="hid", how="semi")
-    return format_frame(raw, layout=layout, show_ids=show_ids, show_contact=show_contact)
+    return sql, params, names
+
+
+def person_batches(*, user, layout: str = "national", household_ids: list[int] | None = None,
+                   show_ids: bool = False, show_contact: bool = False, batch_rows: int = EXPORT_BATCH_ROWS
+                   ) -> Iterator[pl.DataFrame]:
+    """The export in consecutive frames of display values (at least one frame, maybe empty), columns named by
+    the layout's headers: read, formatted and handed on a batch at a time, so that memory stays bounded."""
+    sql, params, names = _person_sql(user, layout)
+    wanted = pl.DataFrame({"hid": [str(i) for i in household_ids]}, schema={"hid": pl.Utf8}) \
+        if household_ids is not None else None
+    empty = True
+    for raw in read_sql_batches(sql, tuple(params), rows=batch_rows):
+        # All-empty columns come back typed as integers from SQLite: make every column text, as the SQL says.
+        raw = raw.with_columns([pl.col(c).cast(pl.Utf8) for c, t in raw.schema.items() if t != pl.Utf8])
+        if wanted is not None:
+            raw = raw.join(wanted, on="hid", how="semi")
+        if raw.height or empty:
+            yield format_frame(raw, layout=layout, show_ids=show_ids, show_contact=show_contact)
+            empty = False
+    if empty:
+        yield format_frame(pl.DataFrame(schema={n: pl.Utf8 for n in names}), layout=layout, show_ids=show_ids,
+                           show_contact=show_contact)
+
+
+def person_frame(*, user, layout: str = "national", household_ids: list[int] | None = None,
+                 show_ids: bool = False, show_contact: bool = False) -> pl.DataFrame:
+    """The whole export as one frame (small exports and tests; large ones go through :func:`person_batches`)."""
+    frames = list(person_batches(user=user, layout=layout, household_ids=household_ids, show_ids=show_ids,
+                                 show_contact=show_contact))
+    return pl.concat(frames, how="vertical_relaxed") if len(frames) > 1 else frames[0]
+
+
+def _mask_id(src: pl.Expr) -> pl.Expr:
+    """:func:`fupin.core.idnumber.mask`, vectorised: keep the first 6 and the last 4 characters."""
+    n = src.str.len_chars().cast(pl.Int64)
+    stars = pl.lit("*" * 64).str.slice(0, (n - 10).clip(lower_bound=0))
+    short = src.str.slice(0, 2) + pl.lit("*" * 64).str.slice(0, (n - 2).clip(lower_bound=0))
+    return pl.when(src.is_null() | (n == 0)).then(pl.lit("")).when(n <= 10).then(short).otherwise(
+        src.str.slice(0, 6) + stars + src.str.slice(-4))
+
+
+def _mask_phone(src: pl.Expr) -> pl.Expr:
+    """:func:`fupin.core.phone.mask`, vectorised."""
+    n = src.str.len_chars().cast(pl.Int64)
+    return pl.when(src.is_null() | (n == 0)).then(pl.lit("")).when(n >= 11).then(
+        src.str.slice(0, 3) + pl.lit("****") + src.str.slice(-4)).otherwise(
+        src.str.slice(0, 2) + pl.lit("*" * 64).str.slice(0, (n - 2).clip(lower_bound=0)))
+
+
+def _mask_account(src: pl.Expr) -> pl.Expr:
+    """:func:`fupin.core.phone.mask_account`, vectorised: keep the last 4 digits."""
+    n = src.str.len_chars().cast(pl.Int64)
+    return pl.when(src.is_null() | (n == 0)).then(pl.lit("")).when(n > 4).then(
+        pl.lit("****") + src.str.slice(-4)).otherwise(pl.lit("****"))
 
 
 def format_frame(raw: pl.DataFrame, *, layout: str, show_ids: bool, show_contact: bool) -> pl.DataFrame:
@@ -119,12 +175,11 @@ def format_frame(raw: pl.DataFrame, *, layout: str, show_ids: bool, show_contact
         elif c.kind == "date":
             out.append(src.str.slice(0, 10).alias(label))
         elif c.kind == "id":
-            out.append((src if show_ids else src.map_elements(idnumber.mask, return_dtype=pl.Utf8)).alias(label))
+            out.append((src if show_ids else _mask_id(src)).alias(label))
         elif c.kind == "phone":
-            out.append((src if show_contact else src.map_elements(phone.mask, return_dtype=pl.Utf8)).alias(label))
+            out.append((src if show_contact else _mask_phone(src)).alias(label))
         elif c.key == "bank_account":
-            out.append((src if show_contact else src.map_elements(phone.mask_account, return_dtype=pl.Utf8))
-                       .alias(label))
+            out.append((src if show_contact else _mask_account(src)).alias(label))
         else:
             out.append(src.alias(label))
     df = raw.select(out)
@@ -134,20 +189,38 @@ def format_frame(raw: pl.DataFrame, *, layout: str, show_ids: bool, show_contact
 
 
 def write(df: pl.DataFrame, *, fmt: str, title: str | None = None) -> Path:
-    """Write to a temporary file; XLSX through rust_xlsxwriter (streaming), CSV as UTF-8 with BOM for Excel."""
+    """Write one frame to a temporary file (see :func:`write_batches`)."""
+    return write_batches([df], fmt=fmt, title=title)[0]
+
+
+def write_batches(frames: Iterable[pl.DataFrame], *, fmt: str, title: str | None = None) -> tuple[Path, int]:
+    """Write consecutive frames (same columns) to a temporary file, a frame at a time; returns (path, rows).
+
+    XLSX through :class:`~fupin.batch.xlsx_stream.XlsxStream` (streamed, bounded memory), CSV as UTF-8 with BOM
+    for Excel."""
     suffix = ".xlsx" if fmt == "xlsx" else ".csv"
     fd, name = tempfile.mkstemp(suffix=suffix)
     path = Path(name)
-    import os
-
     os.close(fd)
+    rows = 0
     if fmt == "csv":
         with open(path, "wb") as fh:
             fh.write(b"\xef\xbb\xbf")
-            df.write_csv(fh)
-        return path
-    import rustpy_xlsxwriter
-
-    rustpy_xlsxwriter.write_worksheet(df, str(path), sheet_name=(title or "人员信息")[:31], freeze_row=1,
-                                      bold_headers=True, column_width=14)
-    return path
+            for i, df in enumerate(frames):
+                df.write_csv(fh, include_header=i == 0)
+                rows += df.height
+        return path, rows
+    stream = None
+    try:
+        for df in frames:
+            if stream is None:
+                stream = XlsxStream(path, df.columns, sheet_name=(title or "人员信息")[:31]).__enter__()
+            stream.write(df)
+            rows += df.height
+    except BaseException as exc:
+        if stream is not None:
+            stream.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    if stream is not None:
+        stream.__exit__(None, None, None)
+    return path, rows

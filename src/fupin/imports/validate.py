@@ -95,6 +95,80 @@ def _parse_column(col: Column, raws: list[pl.Expr], today: dt.date) -> cells.Par
     return cells.text(raw, max_length=col.max_length)
 
 
+# Columns with few distinct values (codes, 是/否, years, months, amounts repeated per household …) are parsed once
+# per distinct cell text and mapped back with one join; columns of nearly unique values are parsed row by row.
+DISTINCT_SAMPLE = 50_000
+DISTINCT_RATIO = 0.5
+ALWAYS_DIRECT = ("id", "phone")
+
+
+def _by_distinct(col: Column, src: pl.DataFrame) -> bool:
+    if col.kind in ALWAYS_DIRECT:
+        return False
+    if src.height <= DISTINCT_SAMPLE:
+        return True
+    return src.head(DISTINCT_SAMPLE).n_unique() <= DISTINCT_RATIO * DISTINCT_SAMPLE
+
+
+def _parse_source(col: Column, src: pl.DataFrame, headers: list[str], today: dt.date
+                  ) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """One column's raw text (one or several file columns) → (typed value, cell filled, message or null)."""
+    parsed = _parse_column(col, [pl.col(h) for h in headers], today)
+    clean = [cells.clean_text(h).alias(h) for h in headers]
+    filled = pl.any_horizontal([pl.col(h).is_not_null() for h in headers]).alias("f")
+    if _by_distinct(col, src) and len(headers) == 1:
+        raw = src.to_series()
+        distinct = pl.DataFrame([raw.unique()]).with_columns(
+            clean[0].alias("__c")).select(pl.col(headers[0]).alias("k"), pl.col("__c").alias(headers[0]))
+        distinct = distinct.select("k", parsed.value.alias("v"), filled, pl.when(parsed.bad).then(parsed.error)
+                                   .cast(pl.Utf8).alias("m"))
+        value = raw.replace_strict(distinct["k"], distinct["v"], default=None, return_dtype=distinct["v"].dtype)
+        if value.null_count() and distinct.filter(pl.col("k").is_null())["v"].is_not_null().any():
+            # an empty cell has a value too (是/否 columns that default to 否)
+            value = value.fill_null(distinct.filter(pl.col("k").is_null())["v"][0])
+        blank = distinct.filter(pl.col("k").is_not_null() & ~pl.col("f"))["k"]
+        filled_s = raw.is_not_null() & (~raw.is_in(blank) if blank.len() else True)
+        bad = distinct.filter(pl.col("m").is_not_null())
+        message = raw.replace_strict(bad["k"], bad["m"], default=None, return_dtype=pl.Utf8) if bad.height else \
+            pl.repeat(None, raw.len(), dtype=pl.Utf8, eager=True)
+        return value, filled_s.alias("f"), message
+    if _by_distinct(col, src):
+        keys = [f"__k{i}" for i in range(len(headers))]
+        distinct = src.unique().select([pl.col(h).alias(k) for h, k in zip(headers, keys, strict=True)] + clean)
+        distinct = distinct.select(*keys, parsed.value.alias("v"), filled,
+                                   pl.when(parsed.bad).then(parsed.error).alias("m"))
+        out = src.rename(dict(zip(headers, keys, strict=True))).join(
+            distinct, on=keys, how="left", nulls_equal=True, maintain_order="left")
+        return out["v"], out["f"], out["m"].cast(pl.Utf8)
+    cleaned = src.select(clean)
+    out = cleaned.select(parsed.value.alias("v"), filled, parsed.bad.alias("b"))
+    message = pl.Series("m", [None] * out.height, dtype=pl.Utf8)
+    bad = out["b"].arg_true()
+    if bad.len():
+        message = message.scatter(bad, cleaned[bad].select(parsed.error.cast(pl.Utf8)).to_series())
+    return out["v"], out["f"], message
+
+
+def _parse_piece(raw: pl.DataFrame, columns_of: dict[str, list[str]], id_cols: dict[str, Column], today: dt.date,
+                 first_row: int, problems: Problems, header_of: dict[str, str]) -> pl.DataFrame:
+    """Typed columns of one piece of the file (blank lines dropped); cell problems go to ``problems``."""
+    height = raw.height
+    columns: dict[str, pl.Series] = {ROW: pl.int_range(first_row, first_row + height, dtype=pl.Int64,
+                                                        eager=True).alias(ROW)}
+    nonblank = pl.repeat(False, height, dtype=pl.Boolean, eager=True)
+    for cid, headers in columns_of.items():
+        src = pl.DataFrame([raw.drop_in_place(h) for h in headers])  # match_headers gives each header once
+        value, filled, message = _parse_source(id_cols[cid], src, headers, today)
+        del src
+        columns[cid] = value.alias(cid)
+        nonblank = nonblank | filled
+        if message.null_count() < height:  # messages exist only for the bad cells
+            frame = pl.DataFrame([columns[ROW], message.alias("message")]).filter(pl.col("message").is_not_null())
+            problems.add(frame.select(ROW, pl.lit(header_of[cid]).alias("column"), "message"))
+    # Blank lines (every cell empty) are not rows.
+    return pl.DataFrame(list(columns.values())).filter(nonblank)
+
+
 def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, today: dt.date | None = None
           ) -> ParsedFile:
     """``villages``: the importing user's villages (code, name, township, county names) for name resolution."""
@@ -109,39 +183,36 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
     if not has_code and "area.village" not in match.columns:
         raise ApplicationError("文件缺少行政村列：请提供“村”（或“行政村”）列，或者“行政村代码”列", code="missing_columns")
 
-    used = [h for hs in match.columns.values() for h in hs]
-    base = table.frame.select([cells.clean_text(h).alias(h) for h in used])
-    base = base.with_row_index(ROW, offset=table.header_row + 1).with_columns(pl.col(ROW).cast(pl.Int64))
-    # Blank lines (every cell empty) are not rows.
-    base = base.filter(pl.any_horizontal([pl.col(h).is_not_null() for h in used]))
-    rows_read = base.height
-
-    values, flags, header_of, checks = [pl.col(ROW)], [], {}, {}
-    for cid, headers in match.columns.items():
-        col = id_cols[cid]
-        header_of[cid] = headers[0]
-        parsed = _parse_column(col, [pl.col(h) for h in headers], today)
-        values.append(parsed.value.alias(cid))
-        flags.append(parsed.bad.alias(f"!{cid}"))
-        checks[cid] = parsed
-    df = base.select(values + flags)
+    used = list(dict.fromkeys(h for hs in match.columns.values() for h in hs))
+    header_of = {cid: headers[0] for cid, headers in match.columns.items()}
     problems = Problems()
-    # Messages are formatted only for the bad cells.
-    for cid in match.columns:
-        bad_rows = df.select(ROW, f"!{cid}").filter(pl.col(f"!{cid}"))
-        if bad_rows.height:
-            subset = base.join(bad_rows.select(ROW), on=ROW, how="semi")
-            problems.add(subset.select(ROW, pl.lit(header_of[cid]).alias("column"),
-                                       checks[cid].error.alias("message")).filter(pl.col("message").is_not_null()))
-    df = df.drop([f"!{cid}" for cid in match.columns])
+    # The file is parsed piece by piece (large CSV files are read in pieces); within a piece the raw text is
+    # consumed column by column and freed as soon as it is parsed, so the raw text and the typed rows are never
+    # both held in full.
+    typed, offset = [], table.header_row + 1
+    for piece in table.frames():
+        raw = piece.select(used)
+        del piece
+        height = raw.height
+        typed.append(_parse_piece(raw, match.columns, id_cols, today, offset, problems, header_of))
+        offset += height
+        del raw
+    if not typed:
+        typed.append(_parse_piece(pl.DataFrame(schema={h: pl.Utf8 for h in used}), match.columns, id_cols, today,
+                                  offset, problems, header_of))
+    # The pieces side by side, not copied into one contiguous frame (the rules below read a few columns each).
+    df = pl.concat(typed, how="vertical", rechunk=False) if len(typed) > 1 else typed[0]
+    del typed
+    rows_read = df.height
 
     def header(cid: str) -> str:
         return header_of.get(cid) or id_cols[cid].label
 
     def rule(cond: pl.Expr, cid: str, message: str | pl.Expr, severity: str = ERROR) -> None:
         msg = pl.lit(message) if isinstance(message, str) else message
-        problems.add(df.filter(pl.col(ROW).is_not_null() & cond.fill_null(False)).select(ROW, pl.lit(header(cid)).alias("column"),
-                                                             msg.alias("message")), severity)
+        # Lazily: only the columns the rule reads are touched.
+        problems.add(df.lazy().filter(cond.fill_null(False)).select(
+            ROW, pl.lit(header(cid)).alias("column"), msg.alias("message")).collect(), severity)
 
     present = set(match.columns)
 
@@ -230,10 +301,19 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
     rule(dup, "member.id_number", pl.format("证件号码在文件中重复（第{}行也有）", first_row))
     hh_cols = [cid for cid in present if cid.startswith((HOUSEHOLD + ".", INCOME + ".", HOUSEHOLD_EXTRA + "."))
                and cid != HH] + ["_village"]
-    # One group-by finds the households whose rows disagree; only their rows get the (windowed) detail.
-    distinct = df.filter(pl.col(HH).is_not_null()).group_by(HH).agg(
-        [pl.col(cid).n_unique().alias(cid) for cid in hh_cols])
-    disagreeing = distinct.filter(pl.any_horizontal([pl.col(cid) > 1 for cid in hh_cols]))
+    # Find the households whose rows disagree; only their rows get the (windowed) detail. Files list a household's
+    # rows together: then comparing each row with the one before finds them without grouping; else a group-by.
+    numbers = df[HH]
+    runs = (numbers.ne_missing(numbers.shift(1))).sum()
+    if runs == numbers.n_unique():
+        same_hh = (pl.col(HH) == pl.col(HH).shift(1)).fill_null(False)
+        moved = df.filter(same_hh & pl.any_horizontal([pl.col(cid).ne_missing(pl.col(cid).shift(1))
+                                                       for cid in hh_cols]))
+        disagreeing = moved.select(HH).unique()
+    else:
+        distinct = df.filter(pl.col(HH).is_not_null()).group_by(HH).agg(
+            [pl.col(cid).n_unique().alias(cid) for cid in hh_cols])
+        disagreeing = distinct.filter(pl.any_horizontal([pl.col(cid) > 1 for cid in hh_cols]))
     if disagreeing.height:
         sub = df.join(disagreeing.select(HH), on=HH, how="semi").sort(ROW)
         for cid in hh_cols:
