@@ -221,6 +221,10 @@ class Writer:
             if buf.getbuffer().nbytes == 0:
                 return pl.DataFrame()
             return pl.read_csv(buf, infer_schema=False)
+        if self.adbc:
+            # One batch for the whole result: ADBC's SQLite driver types each column from its first batch, and a
+            # column NULL throughout a first batch of 1,024 rows would fail on a later text value.
+            self._raw.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": "100000000"})
         self._raw.execute(sql)
         if not self.adbc:
             names = [d[0] for d in self._raw.description]

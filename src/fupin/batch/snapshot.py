@@ -46,37 +46,53 @@ def read_sql_batches(sql: str, params: tuple = (), *, rows: int = 100_000) -> It
     batches. SQLite elsewhere: Django's connection, ``fetchmany``."""
     from fupin.batch import bulkload
 
+    skip = 0
     if connection.vendor == "postgresql" or (connection.vendor == "sqlite" and bulkload.SQLITE_ADBC_ALLOWED):
-        if connection.vendor == "postgresql":
-            import adbc_driver_postgresql.dbapi as adbc
-
-            conn, sql = adbc.connect(_postgres_uri()), _numbered(sql)
-        else:
-            import adbc_driver_sqlite.dbapi as adbc
-
-            conn, sql = adbc.connect(str(connection.settings_dict["NAME"])), sql.replace("%s", "?")
-        with conn, conn.cursor() as cur:
-            cur.execute(sql, params or None)
-            pending, count = [], 0
-            for batch in cur.fetch_record_batch():
-                pending.append(pl.from_arrow(batch))
-                count += batch.num_rows
-                if count >= rows:
-                    frame = pl.concat(pending, how="vertical_relaxed")
-                    whole = frame.height // rows * rows
-                    yield from (frame.slice(start, rows) for start in range(0, whole, rows))
-                    pending, count = ([frame.slice(whole)], frame.height - whole) if frame.height > whole else ([], 0)
-            if pending:
-                yield pl.concat(pending, how="vertical_relaxed")
-        return
+        try:
+            for frame in _adbc_batches(sql, params, rows):
+                skip += frame.height
+                yield frame
+            return
+        except Exception as exc:
+            # ADBC's SQLite driver types each column from the first batch of rows; a column that is NULL
+            # throughout the first batch and text later fails. Go on through Django's connection from the first
+            # row not yet given (the query is the same, so its order is too).
+            if connection.vendor != "sqlite" or "mismatch" not in str(exc):
+                raise
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:
             cur.execute(sql, params)
             names = [d[0] for d in cur.description]
+            while skip and (passed := cur.fetchmany(min(skip, rows))):
+                skip -= len(passed)
             while chunk := cur.fetchmany(rows):
                 yield pl.DataFrame(chunk, schema={n: pl.Utf8 for n in names}, orient="row", strict=False)
         return
     raise NotImplementedError(connection.vendor)
+
+
+def _adbc_batches(sql: str, params: tuple, rows: int) -> Iterator[pl.DataFrame]:
+    if connection.vendor == "postgresql":
+        import adbc_driver_postgresql.dbapi as adbc
+
+        conn, sql = adbc.connect(_postgres_uri()), _numbered(sql)
+    else:
+        import adbc_driver_sqlite.dbapi as adbc
+
+        conn, sql = adbc.connect(str(connection.settings_dict["NAME"])), sql.replace("%s", "?")
+    with conn, conn.cursor() as cur:
+        cur.execute(sql, params or None)
+        pending, count = [], 0
+        for batch in cur.fetch_record_batch():
+            pending.append(pl.from_arrow(batch))
+            count += batch.num_rows
+            if count >= rows:
+                frame = pl.concat(pending, how="vertical_relaxed")
+                whole = frame.height // rows * rows
+                yield from (frame.slice(start, rows) for start in range(0, whole, rows))
+                pending, count = ([frame.slice(whole)], frame.height - whole) if frame.height > whole else ([], 0)
+        if pending:
+            yield pl.concat(pending, how="vertical_relaxed")
 
 
 def _numbered(sql: str) -> str:

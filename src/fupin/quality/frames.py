@@ -144,6 +144,7 @@ def read_frame(sql: str, *, adbc: bool | None = None) -> pl.DataFrame:
         connection.close()
         with adbc_sqlite.connect(str(connection.settings_dict["NAME"])) as conn, conn.cursor() as cur:
             cur.execute("PRAGMA busy_timeout=30000")
+            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": "100000000"})  # see bulkload
             cur.execute(sql)
             df = pl.from_arrow(cur.fetch_arrow_table())
         return df.with_columns([pl.col(c).cast(pl.Utf8) for c in df.columns if df.schema[c] != pl.Utf8])
