@@ -18,25 +18,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
+
+from measure import measured
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "import"
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 FUPIN = str(Path(sys.executable).parent / "fupin")
-RUNNER = """
-import resource, subprocess, sys, time
-t = time.monotonic()
-p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-dt = time.monotonic() - t
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-sys.stdout.write(p.stdout[-3000:])
-sys.stderr.write(p.stderr[-3000:])
-print(f"@@ {dt:.2f} {rss:.0f} {p.returncode}")
-"""
 
 WIPE = """
 import os
@@ -67,9 +58,7 @@ print(ObjectChange.objects.filter(job_id=job.id, action="update").count())
 
 
 def step(name: str, cmd: list[str], env: dict, rows: int | None = None) -> dict:
-    p = subprocess.run([sys.executable, "-c", RUNNER, *cmd], env=env, capture_output=True, text=True)
-    m = re.search(r"@@ ([\d.]+) (\d+) (-?\d+)", p.stdout)
-    seconds, rss, rc = float(m.group(1)), int(m.group(2)), int(m.group(3))
+    seconds, rss, rc, p = measured(cmd, env)
     rate = f"{rows / seconds:,.0f} rows/s" if rows else ""
     print(f"  {name:<42} {seconds:7.1f} s  peak {rss:6d} MB  {rate}  {'FAILED rc=' + str(rc) if rc else ''}",
           flush=True)

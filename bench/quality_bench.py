@@ -23,20 +23,12 @@ import sys
 import time
 from pathlib import Path
 
+from measure import measured
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "quality"
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 FUPIN = str(Path(sys.executable).parent / "fupin")
-RUNNER = """
-import resource, subprocess, sys, time
-t = time.monotonic()
-p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-dt = time.monotonic() - t
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-sys.stdout.write(p.stdout[-4000:])
-sys.stderr.write(p.stderr[-4000:])
-print(f"@@ {dt:.2f} {rss:.0f} {p.returncode}")
-"""
 LAST_RUN = """
 import os, json
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fupin.settings")
@@ -68,13 +60,11 @@ print("edited")
 
 
 def timed(env: dict, *cmd: str) -> tuple[float, float, str]:
-    p = subprocess.run([sys.executable, "-c", RUNNER, *cmd], env=env, capture_output=True, text=True, check=False)
-    last = p.stdout.strip().splitlines()[-1]
-    _, secs, rss, rc = last.split()
-    if rc != "0":
+    secs, rss, rc, p = measured(list(cmd), env)
+    if rc != 0:
         print(p.stdout[-3000:], p.stderr[-3000:], file=sys.stderr)
         raise SystemExit(f"failed: {' '.join(cmd)}")
-    return float(secs), float(rss), p.stdout
+    return secs, rss, p.stdout
 
 
 def python(env: dict, code: str) -> str:
