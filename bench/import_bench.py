@@ -22,11 +22,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from measure import measured
+from measure import fresh_database, measured
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "import"
-PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 FUPIN = str(Path(sys.executable).parent / "fupin")
 
 WIPE = """
@@ -88,20 +87,7 @@ def change_one_percent(src: Path, dst: Path) -> int:
 
 def leg(db: str, persons: int, skip_xlsx: bool) -> None:
     work = OUT / db
-    work.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, FUPIN_DATA_DIR=str(work), FUPIN_LOG_LEVEL="ERROR")
-    if db == "sqlite":
-        path = work / "bench.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        env["DATABASE_URL"] = f"sqlite:///{path}"
-    else:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS fupin_import_bench")
-            conn.execute("CREATE DATABASE fupin_import_bench")
-        env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/fupin_import_bench"
+    env = fresh_database(db, work, "fupin_import_bench")
     print(f"== {db}: {persons:,} persons", flush=True)
     subprocess.run([FUPIN, "migrate", "-v0"], env=env, check=True)
     step("seed (source registry)", [FUPIN, "seed", "--persons", str(persons)], env, persons)

@@ -23,11 +23,10 @@ import sys
 import time
 from pathlib import Path
 
-from measure import measured
+from measure import fresh_database, measured
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "quality"
-PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 FUPIN = str(Path(sys.executable).parent / "fupin")
 LAST_RUN = """
 import os, json
@@ -77,27 +76,14 @@ def python(env: dict, code: str) -> str:
 
 def leg(db: str, persons: int, runs: int = 3) -> None:
     work = OUT / db
-    work.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, FUPIN_DATA_DIR=str(work), FUPIN_LOG_LEVEL="ERROR")
-    if db == "sqlite":
-        path = work / "bench.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        env["DATABASE_URL"] = f"sqlite:///{path}"
-    else:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS fupin_quality_bench")
-            conn.execute("CREATE DATABASE fupin_quality_bench")
-        env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/fupin_quality_bench"
+    env = fresh_database(db, work, "fupin_quality_bench")
     subprocess.run([FUPIN, "migrate", "-v", "0"], env=env, check=True)
     t = time.monotonic()
     townships = min(600, max(10, persons // 10000))  # township codes have three digits (100-999)
     subprocess.run([FUPIN, "seed", "--persons", str(persons), "--townships", str(townships),
                     "--villages", str(max(120, persons // 800))], env=env, check=True, capture_output=True)
     print(f"[{db}] seed {persons:,} persons: {time.monotonic() - t:.1f} s")
-    if db == "postgresql" or db == "postgres":
+    if db == "postgres":
         subprocess.run([FUPIN, "dbshell"], input="VACUUM ANALYZE;", text=True, env=env, capture_output=True)
     run = [FUPIN, "quality", "run", "--check-date", "2026-06-30"]
     for label, before in (("first run (problem list written)", None), ("same run again (no change)", None),

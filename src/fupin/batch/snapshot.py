@@ -22,7 +22,16 @@ def _postgres_uri() -> str:
 
 
 def read_sql(sql: str, params: tuple = ()) -> pl.DataFrame:
-    """Run a SELECT (``%s`` placeholders) and return its rows as a frame."""
+    """Run a SELECT (``%s`` placeholders) and return its rows as a frame.
+
+    Inside a transaction the read goes through Django's connection, which sees the transaction's own writes
+    (ADBC's separate connection would not); values come as text there, as they do on SQLite."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            names = [d[0] for d in cur.description]
+            rows = [tuple(None if v is None else str(v) for v in row) for row in cur.fetchall()]
+        return pl.DataFrame(rows, schema={n: pl.Utf8 for n in names}, orient="row")
     if connection.vendor == "postgresql":
         import adbc_driver_postgresql.dbapi as adbc_pg
 

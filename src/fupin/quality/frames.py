@@ -148,19 +148,7 @@ def read_frame(sql: str, *, adbc: bool | None = None) -> pl.DataFrame:
             cur.execute(sql)
             df = pl.from_arrow(cur.fetch_arrow_table())
         return df.with_columns([pl.col(c).cast(pl.Utf8) for c in df.columns if df.schema[c] != pl.Utf8])
-    if connection.in_atomic_block or connection.vendor == "sqlite":
-        return _read_in_transaction(sql)
-    return read_sql(sql)
-
-
-def _read_in_transaction(sql: str) -> pl.DataFrame:
-    """Inside a transaction (a check called from an atomic block, tests) read through Django's connection, which
-    sees the transaction's own writes; ADBC's separate connection would not. Values as text, typed later."""
-    with connection.cursor() as cur:
-        cur.execute(sql)
-        names = [d[0] for d in cur.description]
-        rows = [tuple(None if v is None else str(v) for v in row) for row in cur.fetchall()]
-    return pl.DataFrame(rows, schema={n: pl.Utf8 for n in names}, orient="row")
+    return read_sql(sql)  # Django's connection on SQLite and inside a transaction; ADBC on PostgreSQL otherwise
 
 
 def typed(df: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:

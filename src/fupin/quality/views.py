@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from fupin.accounts.scoping import ALL, areas_with, has_perm, restrict, user_root_areas
+from fupin.accounts.scoping import ALL, areas_with, has_perm, restrict, subtree_q, user_root_areas
 from fupin.areas import codes as area_codes
 from fupin.areas.models import Area
 from fupin.core import masking
@@ -33,14 +33,13 @@ from .tasks import run_quality
 
 
 def _areas_for(user, perm: str, levels: tuple[int, ...] = (1, 2, 3, 4, 5)) -> list[tuple[str, str]]:
-    """Areas the user may pick for ``perm``: the roots where it is held and their descendants up to county."""
+    """Areas the user may pick for ``perm``: the subtrees where the permission is held, at the given levels."""
     roots = areas_with(user, perm)
     qs = Area.objects.filter(level__in=levels)
     if roots is not ALL:
         if not roots:
             return []
-        qs = restrict(qs, user, "view").filter(code__in=[c for c in qs.values_list("code", flat=True)
-                                                          if any(area_codes.is_within(c, r) for r in roots)])
+        qs = qs.filter(subtree_q("code", roots))
     return [(a.code, f"{'　' * (a.level - 1)}{a.name}") for a in qs.order_by("code")[:500]]
 
 
@@ -107,7 +106,7 @@ class ProblemExportView(PermissionRequiredMixin, View):
 
     def get(self, request):
         _form, f = _filters(request)
-        qs = restrict(selectors.problem_list(request.user, **f), request.user, "view")
+        qs = selectors.problem_list(request.user, **f)  # scoped by the selector
         total = qs.count()
         if total > settings.FUPIN_EXPORT_MAX_ROWS:
             messages.error(request, f"导出行数{total}超过上限{settings.FUPIN_EXPORT_MAX_ROWS}，请缩小筛选范围")
