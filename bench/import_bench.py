@@ -34,8 +34,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fupin.settings")
 import django
 django.setup()
 from django.db import connection
-tables = ["assistance_helperassignment", "registry_workrecord", "registry_incomerecord", "registry_member",
-          "registry_household", "core_objectchange"]
+tables = ["quality_problemevent", "quality_problem", "assistance_helperassignment", "registry_workrecord",
+          "registry_incomerecord", "registry_member", "registry_household", "core_objectchange"]
 with connection.cursor() as c:
     if connection.vendor == "postgresql":
         c.execute("TRUNCATE " + ", ".join(tables))
