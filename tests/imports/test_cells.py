@@ -74,3 +74,29 @@ def test_multi_code_from_one_cell_and_numbered_columns():
     assert out["v"].to_list() == [",01,03,", ",02,01,", ""]
     assert out["e"].to_list()[:2] == [None, None]
     assert "“外星”不是致贫/返贫风险的有效值" in out["e"][2]
+
+
+def test_id_number_agrees_with_the_single_value_parser():
+    """The column parser and fupin.core.idnumber.parse accept exactly the same numbers (check digits included)."""
+    import random
+
+    from fupin.core import idnumber
+
+    rng = random.Random(11643)
+    today = dt.date(2026, 1, 1)
+    values = []
+    for _ in range(3000):
+        birth = dt.date(1900, 1, 1) + dt.timedelta(days=rng.randrange(46000))
+        body = f"{rng.randrange(110000, 660000)}{birth:%Y%m%d}{rng.randrange(1000):03d}"
+        last = idnumber.check_char(body) if rng.random() < 0.6 else rng.choice("0123456789X")
+        values.append(body + last)
+    values += ["000000000000000000", "99999999999999999X", "11010519491231002X"]
+    got, errors = run(cells.id_number, values, today=today)
+    for value, error in zip(values, errors, strict=True):
+        try:
+            idnumber.parse(value, today=today)
+            valid = True
+        except idnumber.IdNumberError:
+            valid = False
+        assert (error is None) == valid, value
+    assert 0 < sum(e is None for e in errors) < len(values)  # both outcomes occur

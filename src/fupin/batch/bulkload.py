@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import io
 import json
+import os
 from decimal import Decimal
 
 import polars as pl
@@ -173,6 +174,10 @@ class Writer:
             self._raw.execute("PRAGMA busy_timeout=30000")
             self._raw.execute("PRAGMA foreign_keys=ON")
             self._raw.execute("PRAGMA cache_size=-262144")
+            # Scratch tables and sorts in memory, as Django's connection has them (settings); ``threads``: index
+            # builds (deferred_indexes) sort with helper threads.
+            self._raw.execute("PRAGMA temp_store=MEMORY")
+            self._raw.execute(f"PRAGMA threads={max(1, min(4, os.cpu_count() or 1))}")
             # ADBC starts a deferred transaction itself; make it a write transaction now, so that the reads
             # that plan the load and the load itself see the same data.
             self._raw.execute("CREATE TABLE IF NOT EXISTS fupin_write_lock (id integer)")

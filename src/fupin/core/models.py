@@ -18,13 +18,15 @@ class ChangeLoggedModel(models.Model):
 
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # No index on the stamps' users: nothing looks records up by them (the change log answers "who changed
+    # what"), and on the registry's million-row tables each index costs every bulk load and every write.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="更新人", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     version = models.PositiveIntegerField("版本", default=1, editable=False)
 
@@ -49,7 +51,8 @@ class ObjectChange(models.Model):
     request_id = models.UUIDField("请求编号", null=True, blank=True, db_index=True)
     job_id = models.UUIDField("任务编号", null=True, blank=True, db_index=True)
     action = models.CharField("操作", max_length=10, choices=Action.choices)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    # Indexed as the first column of (content_type, object_id) below; a single-column index would repeat it.
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", db_index=False)
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField("对象", max_length=200)
     # The household a change belongs to (the household itself, a member, an income record ...), for its history page.

@@ -60,7 +60,9 @@ def yes_no(verbose: str) -> models.BooleanField:
 class Household(ChangeLoggedModel):
     # Identity and place
     number = models.CharField("户编号", max_length=32, unique=True)
-    village = models.ForeignKey("areas.Area", verbose_name="行政村", on_delete=models.PROTECT, related_name="households")
+    # Indexed as the first column of the (village, …) indexes in Meta; its own index would repeat them.
+    village = models.ForeignKey("areas.Area", verbose_name="行政村", on_delete=models.PROTECT, related_name="households",
+                                db_index=False)
     group = models.ForeignKey("areas.VillageGroup", verbose_name="村民小组(屯)", on_delete=models.PROTECT,
                               null=True, blank=True, related_name="households")
     address = models.CharField("住址", max_length=200, blank=True)
@@ -226,7 +228,9 @@ class Household(ChangeLoggedModel):
 
 
 class Member(ChangeLoggedModel):
-    household = models.ForeignKey(Household, verbose_name="农户", on_delete=models.PROTECT, related_name="members")
+    # Indexed as the first column of member_household_active (Meta).
+    household = models.ForeignKey(Household, verbose_name="农户", on_delete=models.PROTECT, related_name="members",
+                                  db_index=False)
     name = models.CharField("姓名", max_length=50)
     id_type = code_field("证件类型", "id_type", blank=False, default=ID_CARD)
     id_number = models.CharField("证件号码", max_length=20, blank=True)
@@ -361,7 +365,9 @@ class Member(ChangeLoggedModel):
 class IncomeRecord(ChangeLoggedModel):
     """A household's income for one year (the income year may run October to September)."""
 
-    household = models.ForeignKey(Household, verbose_name="农户", on_delete=models.PROTECT, related_name="incomes")
+    # Indexed as the first column of uniq_income_year (Meta).
+    household = models.ForeignKey(Household, verbose_name="农户", on_delete=models.PROTECT, related_name="incomes",
+                                  db_index=False)
     year = models.PositiveSmallIntegerField("年度", validators=[validate_year])
     wage = money_field("工资性收入")
     operating = money_field("生产经营性收入")
