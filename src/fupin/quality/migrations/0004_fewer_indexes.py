@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quality', '0001_initial'),
+        ('quality', '0003_problem_exemption_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
