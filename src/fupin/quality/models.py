@@ -103,11 +103,15 @@ class Problem(models.Model):
 
     ACTIVE = (Status.OPEN, Status.PENDING)
 
-    key = models.CharField(max_length=80, unique=True)  # rule|household|member|village
-    rule_code = models.CharField("规则编号", max_length=20, db_index=True)
+    # Indexes: only those the lists and the runs use (a first run rebuilds every one over ~300k rows per 1M
+    # persons). Areas are filtered by code range, never LIKE, so no pattern-ops twins; village and rule are the
+    # leading columns of the two composite indexes; status alone is never selective.
+    key = models.CharField(max_length=80)  # rule|household|member|village; unique (constraint below)
+    rule_code = models.CharField("规则编号", max_length=20)
     level = models.CharField("层级", max_length=10, choices=list(LEVELS.items()))
     severity = models.CharField("级别", max_length=10, choices=list(SEVERITIES.items()))
-    village = models.ForeignKey("areas.Area", verbose_name="行政村", on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey("areas.Area", verbose_name="行政村", on_delete=models.PROTECT, related_name="+",
+                                db_index=False)
     household = models.ForeignKey("registry.Household", verbose_name="农户", on_delete=models.CASCADE, null=True,
                                   blank=True, related_name="problems")
     member = models.ForeignKey("registry.Member", verbose_name="成员", on_delete=models.CASCADE, null=True,
@@ -115,7 +119,7 @@ class Problem(models.Model):
     household_number = models.CharField("户编号", max_length=32, blank=True)
     member_name = models.CharField("姓名", max_length=50, blank=True)
     message = models.CharField("问题说明", max_length=300)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
     data_version = models.CharField("数据版本", max_length=40, blank=True)  # household[:member] version when found
     first_run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, related_name="+")
     last_run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -140,6 +144,7 @@ class Problem(models.Model):
         ordering = ["village_id", "household_number", "rule_code"]
         indexes = [models.Index(fields=["village", "status"], name="problem_village_status"),
                    models.Index(fields=["rule_code", "status"], name="problem_rule_status")]
+        constraints = [models.UniqueConstraint(fields=["key"], name="problem_key_unique")]
         verbose_name = "问题数据"
         verbose_name_plural = "问题数据"
 
