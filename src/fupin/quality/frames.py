@@ -289,7 +289,9 @@ def _area_wide_columns(persons: pl.DataFrame) -> pl.DataFrame:
     such members sharing the phone. Only those members get a row (few; joined onto the persons frame)."""
     from .catalogue import REGISTERED, applies_expr
 
-    reg = persons.filter(applies_expr(REGISTERED, "h_")).select("id", "id_number", "phone", "wr_county")
+    # Lazy: only the columns named are read from the (wide) persons frame before filtering.
+    reg = persons.lazy().filter(applies_expr(REGISTERED, "h_")).select("id", "id_number", "phone", "wr_county") \
+        .collect()
     with_id = reg.filter(pl.col("id_number") != "")
     dups = with_id.filter(pl.col("id_number").is_duplicated())
     ids = dups.select("id", pl.len().over("id_number").alias("id_count"))
@@ -342,29 +344,39 @@ def build(hh: pl.DataFrame, members: pl.DataFrame, incomes: pl.DataFrame, work: 
         (pl.col("dibao").is_in(["1", "2"])).alias("on_dibao"),
         (pl.col("tekun").is_in(["1", "2"])).alias("on_tekun"),
     )
-    persons = persons.join(_work_aggregates(work, on), left_on="id", right_on="member_id", how="left").with_columns(
+    # Joins onto the persons frame keep its order (``maintain_order="left"``): Polars then takes the left side's
+    # columns as they are instead of gathering every one of them (1M persons: 0.1 s a join instead of 0.5 s).
+    persons = persons.join(_work_aggregates(work, on), left_on="id", right_on="member_id", how="left",
+                           maintain_order="left").with_columns(
         pl.col("wr_count").fill_null(0), pl.col("wr_overlap").fill_null(False),
         pl.col("wr_open").fill_null(False), pl.col("wr_actual").fill_null(0), pl.col("wr_planned").fill_null(0))
 
     # Head of household: age for the generation checks.
     heads = persons.filter(pl.col("relationship") == "01").group_by("household_id").agg(
         pl.col("age").first().alias("head_age"), pl.len().alias("_heads"))
-    persons = persons.join(heads.select("household_id", "head_age"), on="household_id", how="left")
+    persons = persons.join(heads.select("household_id", "head_age"), on="household_id", how="left",
+                           maintain_order="left")
 
-    households = hh.join(_latest_income(incomes, "inc_"), left_on="id", right_on="household_id", how="left")
+    households = hh.join(_latest_income(incomes, "inc_"), left_on="id", right_on="household_id", how="left",
+                         maintain_order="left")
     ident = hh.select("id", pl.col("monitor_identified_month").dt.year().alias("_iy")).join(
         incomes, left_on=["id", "_iy"], right_on=["household_id", "year"], how="inner").select(
         pl.col("id").alias("household_id"), *[pl.col(c).alias(f"idinc_{c}") for c in INCOME_COLUMNS if c != "year"])
-    households = households.join(ident, left_on="id", right_on="household_id", how="left")
-    households = households.join(_member_aggregates(persons), left_on="id", right_on="household_id", how="left")
+    households = households.join(ident, left_on="id", right_on="household_id", how="left", maintain_order="left")
+    households = households.join(_member_aggregates(persons), left_on="id", right_on="household_id", how="left",
+                                 maintain_order="left")
     households = households.with_columns(pl.col(c).fill_null(0) for c in households.columns if c.startswith("n_"))
     joined = households if household_columns is None else households.select(
         "id", *[c for c in households.columns if c in household_columns and c != "id"])
+    # Members of households outside the frame are dropped (an inner join, done as a left join: see above).
     persons = persons.join(joined.select(pl.all().name.prefix("h_")), left_on="household_id", right_on="h_id",
-                           how="inner")
+                           how="left", maintain_order="left")
+    if persons["h_version"].null_count():
+        persons = persons.filter(pl.col("h_version").is_not_null())
     if area_wide is None:
         area_wide = _area_wide_columns(persons)
-    persons = persons.join(area_wide, on="id", how="left").with_columns(pl.col("id_count").fill_null(0))
+    persons = persons.join(area_wide, on="id", how="left", maintain_order="left").with_columns(
+        pl.col("id_count").fill_null(0))
 
     reg = households.group_by("village_id").agg(
         pl.len().alias("reg_households"), pl.col("n_persons").sum().alias("reg_persons"))
