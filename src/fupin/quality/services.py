@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import polars as pl
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from fupin.accounts.scoping import has_perm
@@ -67,25 +67,36 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
         timings = {}
         t = time.perf_counter()
         columns = engine.person_household_columns(rules, resolved)
-        chunks = plan_chunks(area_code, _chunk_persons())
+        chunks, id_ranges = _plan(area_code, _chunk_persons())
         timings.update(snapshot=0.0, rules=0.0)
-        wide = None
-        if chunks:
-            step("读取跨户比对数据", 5)
-            wide = frames.area_wide(check_date=check_date, area_code=area_code)
-            timings["snapshot"] += time.perf_counter() - t
         parts, persons, households = [], 0, 0
-        for n, villages in enumerate(chunks or [None], start=1):
-            t = time.perf_counter()
-            step(f"读取数据快照（第{n}/{len(chunks or [None])}部分）", 10 + 60 * (n - 1) // len(chunks or [None]))
-            fr = frames.load(check_date=check_date, area_code=None if villages else area_code, villages=villages,
-                             household_columns=columns, area_wide=wide, id_range=_id_range(villages))
-            timings["snapshot"] += time.perf_counter() - t
-            t = time.perf_counter()
-            parts.append(engine.evaluate(fr, rules, resolved).findings)
-            persons, households = persons + fr.persons.height, households + fr.households.height
-            del fr
-            timings["rules"] += time.perf_counter() - t
+        # PostgreSQL: each chunk's tables are read (on separate connections, in a thread) while the one before is
+        # evaluated, so that the database and Polars work at once. Memory: one chunk's tables more.
+        ahead = _ReadAhead(check_date, chunks, id_ranges) if chunks and frames.parallel_reads() \
+            and connection.vendor == "postgresql" else None
+        try:
+            wide = None
+            if chunks:
+                step("读取跨户比对数据", 5)
+                wide = frames.area_wide(check_date=check_date, area_code=area_code)
+                timings["snapshot"] += time.perf_counter() - t
+            for n, villages in enumerate(chunks or [None], start=1):
+                t = time.perf_counter()
+                step(f"读取数据快照（第{n}/{len(chunks or [None])}部分）", 10 + 60 * (n - 1) // len(chunks or [None]))
+                tables = ahead.take(n - 1) if ahead else None
+                fr = frames.load(check_date=check_date, area_code=None if villages else area_code,
+                                 villages=villages, household_columns=columns, area_wide=wide,
+                                 id_range=id_ranges[n - 1] if villages else None, tables=tables)
+                del tables
+                timings["snapshot"] += time.perf_counter() - t
+                t = time.perf_counter()
+                parts.append(engine.evaluate(fr, rules, resolved).findings)
+                persons, households = persons + fr.persons.height, households + fr.households.height
+                del fr
+                timings["rules"] += time.perf_counter() - t
+        finally:
+            if ahead:
+                ahead.close()
         ev = engine.Evaluation(findings=pl.concat(parts))
         timings = {k: round(v, 3) for k, v in timings.items()}
         if chunks:
@@ -115,17 +126,33 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
     return run
 
 
-def _id_range(villages: tuple[str, str] | None) -> tuple[int, int] | None:
-    """Smallest and largest id of the active households of a chunk's villages (None for a whole-area read)."""
-    if villages is None:
-        return None
-    from django.db.models import Max, Min
+class _ReadAhead:
+    """Reads the tables of chunk after chunk in a background thread, one chunk ahead of the evaluation."""
 
-    from fupin.registry.models import Household
+    def __init__(self, check_date: dt.date, chunks: list[tuple[str, str]], id_ranges: list[tuple[int, int]]):
+        from concurrent.futures import ThreadPoolExecutor
 
-    r = Household.objects.filter(is_active=True, village_id__gte=villages[0], village_id__lte=villages[1]) \
-        .aggregate(lo=Min("id"), hi=Max("id"))
-    return (r["lo"], r["hi"]) if r["lo"] is not None else (0, 0)
+        self.check_date, self.chunks, self.id_ranges = check_date, chunks, id_ranges
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.pending = {0: self.pool.submit(self._read, 0)}
+
+    def _read(self, i: int) -> frames.Tables:
+        try:
+            return frames.read_tables(check_date=self.check_date, villages=self.chunks[i], id_range=self.id_ranges[i])
+        finally:
+            connection.close()  # this thread's own Django connection (the queries are ADBC's)
+
+    def take(self, i: int) -> frames.Tables:
+        tables = self.pending.pop(i).result()
+        if i + 1 < len(self.chunks):
+            self.pending[i + 1] = self.pool.submit(self._read, i + 1)
+        return tables
+
+    def close(self) -> None:
+        for f in self.pending.values():
+            f.cancel()
+        self.pool.shutdown(wait=True)
+        self.pending.clear()
 
 
 def _chunk_persons() -> int:
@@ -136,24 +163,35 @@ def plan_chunks(area_code: str, max_persons: int) -> list[tuple[str, str]] | Non
     """Runs over more than ``max_persons`` read the area in chunks of whole, consecutive villages (so memory stays
     bounded at 10M persons); None when one snapshot will do. Household rules and village rules only look inside a
     household or village; the few rules comparing across households read :func:`frames.area_wide`."""
-    from django.db.models import Sum
+    return _plan(area_code, max_persons)[0]
+
+
+def _plan(area_code: str, max_persons: int) -> tuple[list[tuple[str, str]] | None, list[tuple[int, int]]]:
+    """:func:`plan_chunks`, and the smallest and largest id of each chunk's active households (from the same
+    query: one grouped scan instead of one per chunk)."""
+    from django.db.models import Max, Min, Sum
 
     from fupin.registry.models import Household
 
     lo, hi = area_codes.subtree_range(area_code)
     sizes = list(Household.objects.filter(is_active=True, village_id__gte=lo, village_id__lte=hi)
-                 .values("village_id").annotate(n=Sum("size")).order_by("village_id").values_list("village_id", "n"))
-    if sum(n or 0 for _v, n in sizes) <= max_persons:
-        return None
-    starts, total = [lo], 0
-    for village, n in sizes:
+                 .values("village_id").annotate(n=Sum("size"), lo=Min("id"), hi=Max("id")).order_by("village_id")
+                 .values_list("village_id", "n", "lo", "hi"))
+    if sum(n or 0 for _v, n, _lo, _hi in sizes) <= max_persons:
+        return None, []
+    starts, total, ranges = [lo], 0, [[None, None]]
+    for village, n, id_lo, id_hi in sizes:
         if total and total + (n or 0) > max_persons:
             starts.append(village)
+            ranges.append([None, None])
             total = 0
         total += n or 0
+        r = ranges[-1]
+        r[0] = id_lo if r[0] is None else min(r[0], id_lo)
+        r[1] = id_hi if r[1] is None else max(r[1], id_hi)
     # Contiguous ranges covering the whole subtree, so villages without households (village rules) fall in one.
     ends = [str(int(nxt) - 1).zfill(len(nxt)) for nxt in starts[1:]] + [hi]
-    return list(zip(starts, ends, strict=True))
+    return list(zip(starts, ends, strict=True)), [(a, b) if a is not None else (0, 0) for a, b in ranges]
 
 
 def _keys(f: pl.DataFrame) -> pl.DataFrame:
