@@ -130,10 +130,11 @@ class Problem(models.Model):
     # Exemption (豁免): requested with a reason and evidence, approved by the township or county.
     exemption_reason = models.TextField("豁免理由", blank=True)
     exemption_evidence = models.FileField("佐证材料", upload_to="quality/evidence/%Y/%m/", blank=True)
+    # Indexed only where set (partial indexes below): almost every problem has neither.
     exemption_requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                               blank=True, related_name="+")
+                                               blank=True, related_name="+", db_index=False)
     exemption_reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                              blank=True, related_name="+")
+                                              blank=True, related_name="+", db_index=False)
     exemption_version = models.CharField(max_length=40, blank=True)  # data version the exemption was granted on
     version = models.PositiveIntegerField(default=1)
 
@@ -143,7 +144,11 @@ class Problem(models.Model):
     class Meta:
         ordering = ["village_id", "household_number", "rule_code"]
         indexes = [models.Index(fields=["village", "status"], name="problem_village_status"),
-                   models.Index(fields=["rule_code", "status"], name="problem_rule_status")]
+                   models.Index(fields=["rule_code", "status"], name="problem_rule_status"),
+                   models.Index(fields=["exemption_requested_by"], name="problem_exemption_requested",
+                                condition=models.Q(exemption_requested_by__isnull=False)),
+                   models.Index(fields=["exemption_reviewed_by"], name="problem_exemption_reviewed",
+                                condition=models.Q(exemption_reviewed_by__isnull=False))]
         constraints = [models.UniqueConstraint(fields=["key"], name="problem_key_unique")]
         verbose_name = "问题数据"
         verbose_name_plural = "问题数据"
