@@ -30,6 +30,7 @@ from .models import Problem, ProblemEvent, RuleSetting, Run
 
 Progress = Callable[[str, int], None]
 ACTIVE = ("open", "pending", "exempted")
+BIG_LOAD = 50_000  # more new problems than this (and than stored ones): the first-run load (indexes rebuilt after)
 
 
 def _due_days() -> int:
@@ -238,7 +239,7 @@ def reconcile(findings: pl.DataFrame, *, scope: str, rule_codes: list[str], run:
         # New problems. A first run writes hundreds of thousands: then the table's secondary indexes and foreign
         # keys are dropped and rebuilt after the load (one pass each, instead of per-row index maintenance and
         # per-row deferred foreign-key checks at commit).
-        big = new.height > 50_000 and new.height > existing.height
+        big = new.height > BIG_LOAD and new.height > existing.height
         if big and w.vendor == "postgresql":
             # For this transaction only: the index builds sort in memory, and re-adding the foreign keys checks
             # every row against the registry with hash joins that would spill to disk with the default 4 MB.
