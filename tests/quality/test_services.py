@@ -540,3 +540,43 @@ def test_cli_rules_lists_the_catalogue():
     lines = out.getvalue().splitlines()
     assert len(lines) == len(catalogue.CATALOGUE)
     assert any(line.startswith("5_14_007") and "最大距离(公里)=5" in line for line in lines)
+
+
+def test_first_run_load_writes_what_a_row_by_row_load_writes(areas, users, monkeypatch):
+    """The big first-run load (indexes and foreign keys rebuilt after, shared values as column defaults on
+    PostgreSQL) writes the same problems as the ordinary path and leaves the table's schema as it found it."""
+    from django.db import connection
+
+    for village in ("村A", "村B"):
+        dbkit.clean_household(areas[village], phone="")
+        dbkit.clean_household(areas[village], phone="")
+
+    def table_state():
+        with connection.cursor() as cur:
+            constraints = connection.introspection.get_constraints(cur, Problem._meta.db_table)
+            defaults = []
+            if connection.vendor == "postgresql":
+                cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                            "AND column_default IS NOT NULL AND column_name <> 'id'", [Problem._meta.db_table])
+                defaults = cur.fetchall()
+        return sorted(constraints), defaults
+
+    fields = ["key", "rule_code", "level", "severity", "village_id", "household_id", "member_id",
+              "household_number", "member_name", "message", "status", "data_version", "due_date", "closed_at",
+              "exemption_reason", "exemption_evidence", "exemption_requested_by_id", "exemption_reviewed_by_id",
+              "exemption_version", "version"]
+
+    def problems(r: Run) -> list[tuple]:
+        rows = list(Problem.objects.order_by("key").values_list(*fields, "first_run_id", "last_run_id", "found_at",
+                                                                "last_seen_at"))
+        assert rows and all(row[-4:-2] == (r.pk, r.pk) and row[-2] == row[-1] for row in rows)
+        return [row[:-4] for row in rows]
+
+    state = table_state()
+    ordinary = problems(run(areas["甲镇"], users["township"]))
+    Problem.objects.all().delete()
+    monkeypatch.setattr(services, "BIG_LOAD", 0)
+    big = run(areas["甲镇"], users["township"])
+    assert big.outcome["new"] == len(ordinary) >= 4
+    assert problems(big) == ordinary
+    assert table_state() == state

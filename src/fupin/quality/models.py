@@ -103,11 +103,15 @@ class Problem(models.Model):
 
     ACTIVE = (Status.OPEN, Status.PENDING)
 
-    key = models.CharField(max_length=80, unique=True)  # rule|household|member|village
-    rule_code = models.CharField("规则编号", max_length=20, db_index=True)
+    # Indexes: only those the lists and the runs use (a first run rebuilds every one over ~300k rows per 1M
+    # persons). Areas are filtered by code range, never LIKE, so no pattern-ops twins; village and rule are the
+    # leading columns of the two composite indexes; status alone is never selective.
+    key = models.CharField(max_length=80)  # rule|household|member|village; unique (constraint below)
+    rule_code = models.CharField("规则编号", max_length=20)
     level = models.CharField("层级", max_length=10, choices=list(LEVELS.items()))
     severity = models.CharField("级别", max_length=10, choices=list(SEVERITIES.items()))
-    village = models.ForeignKey("areas.Area", verbose_name="行政村", on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey("areas.Area", verbose_name="行政村", on_delete=models.PROTECT, related_name="+",
+                                db_index=False)
     household = models.ForeignKey("registry.Household", verbose_name="农户", on_delete=models.CASCADE, null=True,
                                   blank=True, related_name="problems")
     member = models.ForeignKey("registry.Member", verbose_name="成员", on_delete=models.CASCADE, null=True,
@@ -115,7 +119,7 @@ class Problem(models.Model):
     household_number = models.CharField("户编号", max_length=32, blank=True)
     member_name = models.CharField("姓名", max_length=50, blank=True)
     message = models.CharField("问题说明", max_length=300)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
     data_version = models.CharField("数据版本", max_length=40, blank=True)  # household[:member] version when found
     first_run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, related_name="+")
     last_run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -126,10 +130,11 @@ class Problem(models.Model):
     # Exemption (豁免): requested with a reason and evidence, approved by the township or county.
     exemption_reason = models.TextField("豁免理由", blank=True)
     exemption_evidence = models.FileField("佐证材料", upload_to="quality/evidence/%Y/%m/", blank=True)
+    # Indexed only where set (partial indexes below): almost every problem has neither.
     exemption_requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                               blank=True, related_name="+")
+                                               blank=True, related_name="+", db_index=False)
     exemption_reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                              blank=True, related_name="+")
+                                              blank=True, related_name="+", db_index=False)
     exemption_version = models.CharField(max_length=40, blank=True)  # data version the exemption was granted on
     version = models.PositiveIntegerField(default=1)
 
@@ -139,7 +144,12 @@ class Problem(models.Model):
     class Meta:
         ordering = ["village_id", "household_number", "rule_code"]
         indexes = [models.Index(fields=["village", "status"], name="problem_village_status"),
-                   models.Index(fields=["rule_code", "status"], name="problem_rule_status")]
+                   models.Index(fields=["rule_code", "status"], name="problem_rule_status"),
+                   models.Index(fields=["exemption_requested_by"], name="problem_exemption_requested",
+                                condition=models.Q(exemption_requested_by__isnull=False)),
+                   models.Index(fields=["exemption_reviewed_by"], name="problem_exemption_reviewed",
+                                condition=models.Q(exemption_reviewed_by__isnull=False))]
+        constraints = [models.UniqueConstraint(fields=["key"], name="problem_key_unique")]
         verbose_name = "问题数据"
         verbose_name_plural = "问题数据"
 
