@@ -45,3 +45,27 @@ def test_pieces_and_distinct_parsing_give_the_same_result(users, files, monkeypa
         assert other.problems.equals(whole.problems)
     assert whole.problems.height > 0
     assert any("户主\n（第二行）" in m for m in whole.problems["message"].to_list())
+
+
+def test_household_columns_parsed_once_per_run_of_equal_rows_give_the_same_result(users, files, monkeypatch):
+    """Repeated household cells are parsed only where they change; the result equals parsing every row."""
+    rows = []
+    for i in range(30):
+        for j, r in enumerate(base_rows()):
+            r = list(r)
+            r[2] = f"{r[2]}-{i}"
+            r[4] = ""
+            if j % 2:
+                r[12] = r[12].replace(",", "") if r[12] else r[12]  # other text, same amount: no disagreement
+            if i % 3 == 1 and j % 2:
+                r[6] = "乱填"  # a bad household cell on a later row of the household only
+            rows.append(r)
+    path = files.csv(rows)
+    once = _parse(path, users)
+    monkeypatch.setattr(validate, "_changed_rows", lambda raw, headers: raw.select(
+        validate.pl.repeat(True, raw.height, dtype=validate.pl.Boolean)).to_series())
+    every = _parse(path, users)
+    assert once.rows.equals(every.rows)
+    assert once.problems.equals(every.problems)
+    messages = once.problems["message"].to_list()
+    assert any("乱填" in m for m in messages)

@@ -179,6 +179,7 @@ def _parse_piece(raw: pl.DataFrame, columns_of: dict[str, list[str]], id_cols: d
     distinct_rows = _changed_rows(raw, [h for cid in repeated for h in columns_of[cid]])
     # Position of each row's distinct row among the distinct rows (the nearest at or before it).
     source = (distinct_rows.cast(pl.Int64).cum_sum() - 1) if not distinct_rows.all() else None
+
     def one(cid: str) -> tuple[pl.Series, pl.Series, pl.Series]:
         headers = columns_of[cid]
         src = pl.DataFrame([raw[h] for h in headers])
