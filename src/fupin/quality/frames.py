@@ -267,16 +267,7 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
          WORK_COLUMNS),
     ]
     adbc = sqlite_adbc_ok()
-    if parallel:
-        # Separate connections read at once: the databases work while Python waits.
-        from concurrent.futures import ThreadPoolExecutor
-
-        if adbc:
-            connection.close()  # ADBC's SQLite library must not share the file with Django's in this process
-        with ThreadPoolExecutor(max_workers=len(queries)) as pool:
-            results = list(pool.map(lambda q: _read(*q, adbc=adbc), queries))
-    else:
-        results = [_read(*q, adbc=adbc) for q in queries]
+    results = _read_all(queries, adbc=adbc, parallel=parallel)
     hh, *member_parts, incomes, work = results
     members = member_parts[0] if len(member_parts) == 1 else pl.concat(member_parts)
     if whole:
@@ -294,6 +285,19 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
     else:
         villages = typed(pl.DataFrame(schema={c: pl.Utf8 for c in PROFILE_COLUMNS}), PROFILE_COLUMNS)
     return Tables(hh=hh, members=members, incomes=incomes, work=work, villages=villages)
+
+
+def _read_all(queries: list[tuple[str, dict]], *, adbc: bool, parallel: bool) -> list[pl.DataFrame]:
+    """The frames of ``queries`` (sql, columns), in order; with ``parallel`` on separate connections at once, so
+    that the database works while Python waits."""
+    if not parallel:
+        return [_read(*q, adbc=adbc) for q in queries]
+    from concurrent.futures import ThreadPoolExecutor
+
+    if adbc:
+        connection.close()  # ADBC's SQLite library must not share the file with Django's in this process
+    with ThreadPoolExecutor(max_workers=len(queries)) as pool:
+        return list(pool.map(lambda q: _read(*q, adbc=adbc), queries))
 
 
 def _household_id_span() -> tuple[int, int] | None:
@@ -336,15 +340,7 @@ def area_wide(*, check_date: dt.date, area_code: str) -> pl.DataFrame:
             "" if whole else f" WHERE w.member_id IN (SELECT m.id FROM registry_member m WHERE "
                              f"m.is_active = {_true()}{in_area})"), WORK_COLUMNS),
     ]
-    if parallel:
-        from concurrent.futures import ThreadPoolExecutor
-
-        if adbc:
-            connection.close()
-        with ThreadPoolExecutor(max_workers=len(queries)) as pool:
-            results = list(pool.map(lambda q: _read(*q, adbc=adbc), queries))
-    else:
-        results = [_read(*q, adbc=adbc) for q in queries]
+    results = _read_all(queries, adbc=adbc, parallel=parallel)
     hh, *member_parts, work = results
     members = member_parts[0] if len(member_parts) == 1 else pl.concat(member_parts)
     # Only members of registered households take part (as in :func:`_area_wide_columns`): filter the households

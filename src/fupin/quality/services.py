@@ -247,12 +247,12 @@ def reconcile(findings: pl.DataFrame, *, scope: str, rule_codes: list[str], run:
             w.execute("SET LOCAL work_mem = '256MB'")
             # Re-adding a foreign key checks every problem against the registry: as a merge of the new index
             # with the registry's primary key rather than a hash of the whole registry (10M members: 1.8 s, not
-            # 2.8 s). Switched back on below for the rest of the transaction.
+            # 2.8 s). Back to the default below for the rest of the transaction.
             w.execute("SET LOCAL enable_hashjoin = off")
         with w.deferred_indexes([Problem._meta.db_table], enabled=big):
             _insert_new(w, new, run_id=run_id, now=now, big=big)
         if big and w.vendor == "postgresql":
-            w.execute("SET LOCAL enable_hashjoin = on")
+            w.execute("SET LOCAL enable_hashjoin TO DEFAULT")
         # Still there: rows are written only where the text or the data version moved (an unchanged problem is
         # confirmed by the run itself: rewriting 300k rows a run would dominate its time).
         moved = seen.with_columns(pl.col("message").str.slice(0, 300)).filter(
