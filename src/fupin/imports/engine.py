@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -330,33 +331,52 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
 
 
 MEMBER_PART_ROWS = 200_000  # matched members compared a part at a time (bounded memory on a re-import)
+DENSE_RANGE = 2  # a part is read by its id range when that range holds at most this many ids per matched member
 
 
 def _changed_members(w: Writer, file_m: pl.DataFrame, matched: pl.DataFrame, m_fields: list[str],
                      m_kind: dict[str, str]) -> pl.DataFrame:
     """The matched members whose compared columns differ, with the database's values as ``db.*`` and the flags
-    ``~field``; read from the database and compared a part at a time."""
+    ``~field``; read from the database and compared a part at a time.
+
+    Parts follow the member ids. A part whose ids are dense (a re-import of a whole county matches nearly every
+    member) is read by its id range, which needs no scratch table; a sparse part by its staged ids. The next
+    part is read in a thread while this one is compared: the database (or the ADBC driver) and Polars then work
+    side by side, and only that thread touches the connection meanwhile."""
     compare = [*m_fields, "is_active"]
     select = _db_select(Member, [*m_fields, "is_active"], "m")
+    head = (f'SELECT CAST(m.id AS TEXT) AS id, CAST(m.household_id AS TEXT) AS household_id, '
+            f'CAST(m.version AS TEXT) AS version, {select} FROM registry_member m ')
+    matched = matched.with_columns(pl.col("db.id").cast(pl.Int64)).sort("db.id")
+    parts = [matched.slice(start, MEMBER_PART_ROWS) for start in range(0, matched.height, MEMBER_PART_ROWS)]
+
+    def read(part: pl.DataFrame) -> pl.DataFrame:
+        low, high = part["db.id"].min(), part["db.id"].max()
+        if high - low + 1 <= DENSE_RANGE * part.height:
+            return w.query(head + f"WHERE m.id BETWEEN {int(low)} AND {int(high)}")
+        stage = w.stage(part.select(pl.col("db.id").alias("id")))
+        return w.query(head + f'JOIN "{stage}" s ON m.id = s.id')
+
+    empty = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "household_id", "version", *compare]})
     changed = []
-    for start in range(0, max(matched.height, 1), MEMBER_PART_ROWS):
-        part = matched.slice(start, MEMBER_PART_ROWS)
-        if part.height:
-            stage = w.stage(part.select(pl.col("db.id").cast(pl.Int64).alias("id")))
-            db = w.query(f'SELECT CAST(m.id AS TEXT) AS id, CAST(m.household_id AS TEXT) AS household_id, '
-                         f'CAST(m.version AS TEXT) AS version, {select} FROM registry_member m '
-                         f'JOIN "{stage}" s ON m.id = s.id')
-        else:
-            db = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "household_id", "version", *compare]})
-        rows = file_m.join(part, on=ROW, how="inner", maintain_order="left").join(
-            db.rename({c: f"db.{c}" for c in db.columns}), on="db.id", how="inner", maintain_order="left")
-        del db
-        rows = rows.with_columns(pl.lit(True).alias("is_active")).with_columns([
-            (canon(pl.col(f), m_kind[f], from_db=False) != canon(pl.col(f"db.{f}"), m_kind[f], from_db=True))
-            .alias(f"~{f}") for f in compare])
-        changed.append(rows.filter(pl.any_horizontal([pl.col(f"~{f}") for f in compare])))
-        del rows
-    return pl.concat(changed, how="diagonal_relaxed") if len(changed) > 1 else changed[0]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(read, parts[0]) if parts else None
+        for i, part in enumerate(parts or [matched]):
+            db = ahead.result() if ahead is not None else empty
+            ahead = pool.submit(read, parts[i + 1]) if i + 1 < len(parts) else None
+            if not db.height:
+                db = empty
+            db = db.with_columns(pl.col("id").cast(pl.Int64))
+            rows = file_m.join(part, on=ROW, how="inner", maintain_order="left").join(
+                db.rename({c: f"db.{c}" for c in db.columns}), on="db.id", how="inner", maintain_order="left")
+            del db
+            rows = rows.with_columns(pl.lit(True).alias("is_active")).with_columns([
+                (canon(pl.col(f), m_kind[f], from_db=False) != canon(pl.col(f"db.{f}"), m_kind[f], from_db=True))
+                .alias(f"~{f}") for f in compare])
+            changed.append(rows.filter(pl.any_horizontal([pl.col(f"~{f}") for f in compare])))
+            del rows
+    out = pl.concat(changed, how="diagonal_relaxed") if len(changed) > 1 else changed[0]
+    return out.with_columns(pl.col("db.id").cast(pl.Utf8))
 
 
 def _missing_households(w: Writer, file_h: pl.DataFrame, file_villages: pl.Series) -> pl.DataFrame:
