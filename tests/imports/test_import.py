@@ -87,21 +87,24 @@ def test_reimport_changing_one_member_changes_and_logs_exactly_that(users, files
 
 
 @pytest.mark.parametrize("dense_range", [0, 10**9], ids=["staged-ids", "id-ranges"])
-def test_reimport_compares_members_part_by_part_read_by_staged_ids_or_id_range(users, files, monkeypatch,
-                                                                              dense_range):
-    """Matched members are read a part at a time (the next part ahead in a thread), by their staged ids or by
-    their id range: either way exactly the changed members are found."""
+def test_reimport_compares_part_by_part_read_by_staged_ids_or_id_range(users, files, monkeypatch, dense_range):
+    """Matched households and members are read a part at a time (the next part ahead in a thread), by their
+    staged ids or by their id range: either way exactly the changed ones are found."""
     from fupin.imports import engine
 
     run_import(files.csv(), actor=users["county"])
-    monkeypatch.setattr(engine, "MEMBER_PART_ROWS", 2)  # three parts for five members
+    monkeypatch.setattr(engine, "PART_ROWS", 2)  # two parts of households, three of members
     monkeypatch.setattr(engine, "DENSE_RANGE", dense_range)
     rows = base_rows()
     rows[0][11] = "大专"  # 张三: 初中 → 大专 (first part)
     rows[4][10] = "长期慢性病"  # 赵六: 健康 → 长期慢性病 (last part)
+    for row in rows[:3]:
+        row[8] = "202405"  # H001 identified in 2024-05 instead of 2024-03
     out = run_import(files.csv(rows, name="g.csv"), actor=users["county"])
     assert out.counts["persons_changed"] == 2 and out.counts["persons_unchanged"] == 3
-    changed = ObjectChange.objects.filter(action="update", summary="导入")
+    assert out.counts["households_changed"] == 1 and out.counts["households_unchanged"] == 2
+    assert Household.objects.get(number="H001").monitor_identified_month == dt.date(2024, 5, 1)
+    changed = ObjectChange.objects.filter(action="update", summary="导入", content_type__model="member")
     assert sorted(str(c.postchange_data) for c in changed) == sorted(map(str, [{"education": "06"}, {"health": "2"}]))
     assert Member.objects.get(id_number=ID_HEAD1).education == "06"
 

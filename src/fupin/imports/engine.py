@@ -125,13 +125,17 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
                            & ~pl.col(ROW).is_in(error_rows[ROW].implode()))
     else:
         good = rows  # no copy of a clean file
-    file_villages = rows["_village"].drop_nulls().unique()
+    runs = parsed.households
+    file_villages = runs["_village"].drop_nulls().unique()
     del rows
-    parsed.rows = parsed.rows.clear()  # the plan takes over the rows (one copy of a million rows is enough)
-    # A household's columns from its first row (the rows agree, or the household has an error and is not here).
-    hh_cols = [c for c in good.columns if c == HH or c == "_village" or c.startswith(
+    # The plan takes over the rows (one copy of a million rows is enough).
+    parsed.rows, parsed.households = parsed.rows.clear(), parsed.households.clear()
+    # A household's columns from its first run of rows (its runs agree, or it has an error and is not loaded).
+    hh_cols = [c for c in runs.columns if c == HH or c == "_village" or c.startswith(
         ("household.", "income.", HOUSEHOLD_EXTRA + "."))]
-    hh_first = good.select(hh_cols).filter(pl.col(HH).is_first_distinct())
+    hh_first = runs.filter(pl.col(HH).is_not_null() & ~pl.col(HH).is_in(bad_households[HH].implode())).select(
+        hh_cols).filter(pl.col(HH).is_first_distinct())
+    del runs
     hh_new_cols = [pl.col(HH).alias("number"), pl.col("_village").alias("village_id")]
     hh_new_cols += [pl.col(f"household.{f}").alias(f) for f in h_fields]
     if has_extra:
@@ -140,16 +144,14 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
 
     # --- households in the database with these numbers -------------------------------------------------------
     numbers = w.stage(file_h.select("number"))
-    select = _db_select(Household, h_fields, "h")
+    # Keys and summaries only here; the compared columns are read later, a part at a time (as for members).
     db_h = w.query(
-        f'SELECT CAST(h.id AS TEXT) AS id, h.number, h.village_id, CAST(h.version AS TEXT) AS version'
-        f'{", " + select if select else ""}, CAST(h.extra AS TEXT) AS extra, h.head_name, h.head_id_number, '
-        f'CAST(h.size AS TEXT) AS size, CAST(h.income_year AS TEXT) AS income_year, '
-        f'CAST(h.per_capita_income AS TEXT) AS per_capita_income '
+        'SELECT CAST(h.id AS TEXT) AS id, h.number, h.village_id, h.head_name, h.head_id_number, '
+        'CAST(h.size AS TEXT) AS size, CAST(h.income_year AS TEXT) AS income_year, '
+        'CAST(h.per_capita_income AS TEXT) AS per_capita_income '
         f'FROM registry_household h JOIN "{numbers}" s ON h.number = s.number')
     if not db_h.height:
-        db_h = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "number", "village_id", "version", *h_fields, "extra",
-                                                         *SUMMARY]})
+        db_h = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "number", "village_id", *SUMMARY]})
     db_problems = []
     out_of_scope = db_h.filter(~pl.col("village_id").is_in(list(scope_villages)))
     if out_of_scope.height:
@@ -200,20 +202,17 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         problems_db = pl.DataFrame(schema={ROW: pl.Int64, "column": pl.Utf8, "message": pl.Utf8, "severity": pl.Utf8})
 
     # --- household diff --------------------------------------------------------------------------------------
-    joined = file_h.join(db_h.rename({c: f"db.{c}" for c in db_h.columns if c != "number"}), on="number", how="left")
-    hh_new = joined.filter(pl.col("db.id").is_null()).select(file_h.columns)
-    existing = joined.filter(pl.col("db.id").is_not_null())
+    in_db = pl.col("number").is_in(db_h["number"].implode())
+    hh_new = file_h.filter(~in_db)
+    existing = file_h.filter(in_db).select("number")
     compare = ["village_id", *h_fields] + (["extra"] if has_extra else [])
     kind_of = {f: kinds.get(f"household.{f}", "text") for f in h_fields}
     kind_of["village_id"] = "text"
     kind_of["extra"] = "json"
-    diff_exprs = [
-        (canon(pl.col(f), kind_of[f], from_db=False) != canon(pl.col(f"db.{f}"), kind_of[f], from_db=True))
-        .alias(f"~{f}") for f in compare]
-    if has_extra:
-        existing = _canon_json_column(_canon_json_column(existing, "extra"), "db.extra")
-    existing = existing.with_columns(diff_exprs)
-    h_changed = existing.filter(pl.any_horizontal([pl.col(f"~{f}") for f in compare])) if compare else existing.clear()
+    h_matched = existing.join(db_h.select("number", pl.col("id").alias("db.id")), on="number", how="inner")
+    h_changed = _changed_parts(
+        w, Household, "number", file_h, h_matched, compare, kind_of, db_columns=["version", *compare],
+        prepare=(lambda f: _canon_json_column(_canon_json_column(f, "extra"), "db.extra")) if has_extra else None)
 
     # --- member matching and diff ----------------------------------------------------------------------------
     file_m = good.select(
@@ -234,7 +233,8 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     m_kind = {f: kinds.get(f"member.{f}", "text") for f in m_fields}
     m_kind["is_active"] = "bool"
     m_compare = list(m_fields) + ["is_active"]
-    m_changed = _changed_members(w, file_m, matched, m_fields, m_kind)
+    m_changed = _changed_parts(w, Member, ROW, file_m.with_columns(pl.lit(True).alias("is_active")), matched,
+                               m_compare, m_kind, db_columns=["household_id", "version", *m_compare])
 
     # Active members of the file's households that the file does not list: reported, not removed.
     matched_ids = matched.select(pl.col("db.id").alias("id"))
@@ -330,50 +330,50 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         problems=problems_db, skipped_households=bad_households.height, accepted_rows=good.height, kinds=kinds)
 
 
-MEMBER_PART_ROWS = 200_000  # matched members compared a part at a time (bounded memory on a re-import)
+PART_ROWS = 200_000  # matched households/members compared a part at a time (bounded memory on a re-import)
 DENSE_RANGE = 2  # a part is read by its id range when that range holds at most this many ids per matched member
 
 
-def _changed_members(w: Writer, file_m: pl.DataFrame, matched: pl.DataFrame, m_fields: list[str],
-                     m_kind: dict[str, str]) -> pl.DataFrame:
-    """The matched members whose compared columns differ, with the database's values as ``db.*`` and the flags
-    ``~field``; read from the database and compared a part at a time.
+def _changed_parts(w: Writer, model, key: str, file_rows: pl.DataFrame, matched: pl.DataFrame, compare: list[str],
+                   kind_of: dict[str, str], *, db_columns: list[str], prepare=None) -> pl.DataFrame:
+    """The matched rows (``key`` → ``db.id``) whose ``compare`` columns differ from the database, with the
+    database's ``db_columns`` as ``db.*`` and the flags ``~field``; read from the database and compared a part at
+    a time, so that neither the database's copy nor the joined pair is ever held for the whole file.
 
-    Parts follow the member ids. A part whose ids are dense (a re-import of a whole county matches nearly every
-    member) is read by its id range, which needs no scratch table; a sparse part by its staged ids. The next
-    part is read in a thread while this one is compared: the database (or the ADBC driver) and Polars then work
-    side by side, and only that thread touches the connection meanwhile."""
-    compare = [*m_fields, "is_active"]
-    select = _db_select(Member, [*m_fields, "is_active"], "m")
-    head = (f'SELECT CAST(m.id AS TEXT) AS id, CAST(m.household_id AS TEXT) AS household_id, '
-            f'CAST(m.version AS TEXT) AS version, {select} FROM registry_member m ')
+    Parts follow the database ids. A part whose ids are dense (a re-import of a whole county matches nearly every
+    row) is read by its id range, which needs no scratch table; a sparse part by its staged ids. The next part is
+    read in a thread while this one is compared: the database (or the ADBC driver) and Polars then work side by
+    side, and only that thread touches the connection meanwhile."""
+    table = model._meta.db_table
+    head = (f'SELECT CAST(t.id AS TEXT) AS id, {_db_select(model, db_columns, "t")} FROM "{table}" t ')
     matched = matched.with_columns(pl.col("db.id").cast(pl.Int64)).sort("db.id")
-    parts = [matched.slice(start, MEMBER_PART_ROWS) for start in range(0, matched.height, MEMBER_PART_ROWS)]
+    parts = [matched.slice(start, PART_ROWS) for start in range(0, matched.height, PART_ROWS)]
 
     def read(part: pl.DataFrame) -> pl.DataFrame:
         low, high = part["db.id"].min(), part["db.id"].max()
         if high - low + 1 <= DENSE_RANGE * part.height:
-            return w.query(head + f"WHERE m.id BETWEEN {int(low)} AND {int(high)}")
+            return w.query(head + f"WHERE t.id BETWEEN {int(low)} AND {int(high)}")
         stage = w.stage(part.select(pl.col("db.id").alias("id")))
-        return w.query(head + f'JOIN "{stage}" s ON m.id = s.id')
+        return w.query(head + f'JOIN "{stage}" s ON t.id = s.id')
 
-    empty = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "household_id", "version", *compare]})
+    empty = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", *db_columns]})
     changed = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         ahead = pool.submit(read, parts[0]) if parts else None
         for i, part in enumerate(parts or [matched]):
             db = ahead.result() if ahead is not None else empty
             ahead = pool.submit(read, parts[i + 1]) if i + 1 < len(parts) else None
-            if not db.height:
-                db = empty
-            db = db.with_columns(pl.col("id").cast(pl.Int64))
-            rows = file_m.join(part, on=ROW, how="inner", maintain_order="left").join(
+            db = (db if db.height else empty).with_columns(pl.col("id").cast(pl.Int64))
+            rows = file_rows.join(part, on=key, how="inner", maintain_order="left").join(
                 db.rename({c: f"db.{c}" for c in db.columns}), on="db.id", how="inner", maintain_order="left")
             del db
-            rows = rows.with_columns(pl.lit(True).alias("is_active")).with_columns([
-                (canon(pl.col(f), m_kind[f], from_db=False) != canon(pl.col(f"db.{f}"), m_kind[f], from_db=True))
+            if prepare is not None:
+                rows = prepare(rows)
+            rows = rows.with_columns([
+                (canon(pl.col(f), kind_of[f], from_db=False) != canon(pl.col(f"db.{f}"), kind_of[f], from_db=True))
                 .alias(f"~{f}") for f in compare])
-            changed.append(rows.filter(pl.any_horizontal([pl.col(f"~{f}") for f in compare])))
+            changed.append(rows.filter(pl.any_horizontal([pl.col(f"~{f}") for f in compare])) if compare
+                           else rows.clear())
             del rows
     out = pl.concat(changed, how="diagonal_relaxed") if len(changed) > 1 else changed[0]
     return out.with_columns(pl.col("db.id").cast(pl.Utf8))

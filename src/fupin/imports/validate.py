@@ -55,9 +55,22 @@ class Problems:
         return pl.concat(self.parts).unique(maintain_order=True).sort(ROW, maintain_order=True)
 
 
+RUN = "_run"
+
+
 @dataclass
 class ParsedFile:
-    rows: pl.DataFrame  # one row per person: _row, typed columns named target.key, _village
+    """A parsed file, its household columns held once per run of rows that repeat them.
+
+    ``rows``: one row per person: ``_row`` (file row), ``_run``, ``household.number`` and the typed member columns
+    (``member.*``). ``households``: one row per run of consecutive rows with the same household cells (usually one
+    per household; more where a household's rows disagree, are not together in the file, or cross a piece of a
+    large file): ``_row`` (the run's first file row), ``_run`` (its position), ``_village`` and the typed household,
+    income and kept-text columns. A person-layout file repeats the household's cells (three quarters of its
+    columns) on every member's row; holding them once per run keeps a million-row file in a third of the memory."""
+
+    rows: pl.DataFrame
+    households: pl.DataFrame
     problems: pl.DataFrame
     present: set[str]  # column ids found in the file
     ignored_headers: list[str]
@@ -67,6 +80,11 @@ class ParsedFile:
     @property
     def error_rows(self) -> pl.Series:
         return self.problems.filter(pl.col("severity") == ERROR)[ROW].unique()
+
+    def person_rows(self) -> pl.DataFrame:
+        """One row per person with its household's columns (a wide copy: for tests and small files)."""
+        hh = self.households.sort(RUN).drop(ROW, HH, RUN)
+        return pl.concat([self.rows, hh[self.rows[RUN]]], how="horizontal").drop(RUN)
 
 
 def _parse_column(col: Column, raws: list[pl.Expr], today: dt.date) -> cells.Parsed:
@@ -165,41 +183,50 @@ def _changed_rows(raw: pl.DataFrame, headers: list[str]) -> pl.Series:
 
 
 def _parse_piece(raw: pl.DataFrame, columns_of: dict[str, list[str]], id_cols: dict[str, Column], today: dt.date,
-                 first_row: int, problems: Problems, header_of: dict[str, str]) -> pl.DataFrame:
-    """Typed columns of one piece of the file (blank lines dropped); cell problems go to ``problems``.
+                 first_row: int, first_run: int, problems: Problems, header_of: dict[str, str]
+                 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Typed (runs, persons) of one piece of the file (blank lines dropped); cell problems go to ``problems``.
 
-    A person-layout file repeats the household's columns (about three quarters of them) on every member's row.
-    Those columns are parsed only on the rows where any of them differs from the row before; every other row
-    has the same text as the row before, so it takes that row's value and message (a gather, not a parse)."""
+    A person-layout file repeats the household's columns on every member's row. A run is a stretch of rows whose
+    household cells are the same text as the row before; those columns are parsed and kept once per run, the
+    member columns once per row. A bad household cell is reported on every row of its run, as it would be if
+    each row were parsed."""
     height = raw.height
-    columns: dict[str, pl.Series] = {ROW: pl.int_range(first_row, first_row + height, dtype=pl.Int64,
-                                                        eager=True).alias(ROW)}
-    nonblank = pl.repeat(False, height, dtype=pl.Boolean, eager=True)
+    rows = pl.int_range(first_row, first_row + height, dtype=pl.Int64, eager=True).alias(ROW)
     repeated = [cid for cid in columns_of if not cid.startswith(MEMBER + ".")]
-    distinct_rows = _changed_rows(raw, [h for cid in repeated for h in columns_of[cid]])
-    # Position of each row's distinct row among the distinct rows (the nearest at or before it).
-    source = (distinct_rows.cast(pl.Int64).cum_sum() - 1) if not distinct_rows.all() else None
+    starts = _changed_rows(raw, [h for cid in repeated for h in columns_of[cid]])
+    run_of_row = (starts.cast(pl.Int64).cum_sum() - 1).alias(RUN)  # 0-based within the piece
+    run_rows = rows.filter(starts)
+    n_runs = run_rows.len()
 
     def one(cid: str) -> tuple[pl.Series, pl.Series, pl.Series]:
         headers = columns_of[cid]
         src = pl.DataFrame([raw[h] for h in headers])
-        if source is not None and cid in repeated:
-            value, filled, message = _parse_source(id_cols[cid], src.filter(distinct_rows), headers, today)
-            return value.gather(source), filled.gather(source), message.gather(source)
-        return _parse_source(id_cols[cid], src, headers, today)
+        return _parse_source(id_cols[cid], src.filter(starts) if cid in repeated else src, headers, today)
 
     # Columns are parsed side by side in threads: Polars releases the GIL while it works on a column, and much
     # of that work is single-threaded.
     with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
         parsed = dict(zip(columns_of, pool.map(one, columns_of), strict=True))
+    run_cols: dict[str, pl.Series] = {ROW: run_rows, RUN: pl.int_range(first_run, first_run + n_runs, dtype=pl.Int64,
+                                                                       eager=True).alias(RUN)}
+    person_cols: dict[str, pl.Series] = {ROW: rows, RUN: run_of_row + first_run}
+    run_filled = pl.repeat(False, n_runs, dtype=pl.Boolean, eager=True)
+    person_filled = pl.repeat(False, height, dtype=pl.Boolean, eager=True)
     for cid, (value, filled, message) in parsed.items():
-        columns[cid] = value.alias(cid)
-        nonblank = nonblank | filled
-        if message.null_count() < height:  # messages exist only for the bad cells
-            frame = pl.DataFrame([columns[ROW], message.alias("message")]).filter(pl.col("message").is_not_null())
+        on_runs = cid in repeated
+        (run_cols if on_runs else person_cols)[cid] = value.alias(cid)
+        if on_runs:
+            run_filled = run_filled | filled
+        else:
+            person_filled = person_filled | filled
+        if message.null_count() < message.len():  # messages exist only for the bad cells
+            per_row = message.gather(run_of_row) if on_runs else message
+            frame = pl.DataFrame([rows, per_row.alias("message")]).filter(pl.col("message").is_not_null())
             problems.add(frame.select(ROW, pl.lit(header_of[cid]).alias("column"), "message"))
-    # Blank lines (every cell empty) are not rows.
-    return pl.DataFrame(list(columns.values())).filter(nonblank)
+    # Blank lines (every cell empty) are not rows; a run left without rows is harmless (nothing refers to it).
+    nonblank = person_filled | run_filled.gather(run_of_row)
+    return pl.DataFrame(list(run_cols.values())), pl.DataFrame(list(person_cols.values())).filter(nonblank)
 
 
 def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, today: dt.date | None = None
@@ -222,30 +249,49 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
     # The file is parsed piece by piece (large CSV files are read in pieces); within a piece the raw text is
     # consumed column by column and freed as soon as it is parsed, so the raw text and the typed rows are never
     # both held in full.
-    typed, offset = [], table.header_row + 1
+    run_parts, person_parts, offset, first_run = [], [], table.header_row + 1, 0
     for piece in table.frames():
         raw = piece.select(used)
         del piece
         height = raw.height
-        typed.append(_parse_piece(raw, match.columns, id_cols, today, offset, problems, header_of))
+        runs_, persons_ = _parse_piece(raw, match.columns, id_cols, today, offset, first_run, problems, header_of)
+        run_parts.append(runs_)
+        person_parts.append(persons_)
         offset += height
-        del raw
-    if not typed:
-        typed.append(_parse_piece(pl.DataFrame(schema={h: pl.Utf8 for h in used}), match.columns, id_cols, today,
-                                  offset, problems, header_of))
+        first_run += runs_.height
+        del raw, runs_, persons_
+    if not person_parts:
+        runs_, persons_ = _parse_piece(pl.DataFrame(schema={h: pl.Utf8 for h in used}), match.columns, id_cols, today,
+                                       offset, first_run, problems, header_of)
+        run_parts.append(runs_)
+        person_parts.append(persons_)
     # The pieces side by side, not copied into one contiguous frame (the rules below read a few columns each).
-    df = pl.concat(typed, how="vertical", rechunk=False) if len(typed) > 1 else typed[0]
-    del typed
+    runs = pl.concat(run_parts, how="vertical", rechunk=False) if len(run_parts) > 1 else run_parts[0]
+    df = pl.concat(person_parts, how="vertical", rechunk=False) if len(person_parts) > 1 else person_parts[0]
+    del run_parts, person_parts
+    df = df.with_columns(runs[HH].gather(df[RUN]).alias(HH))  # persons are matched and counted by household
     rows_read = df.height
+
+    def on_rows(frame: pl.DataFrame) -> pl.DataFrame:
+        """Run-level findings (``_run`` first) onto every row of their runs."""
+        return df.select(ROW, RUN).join(frame, on=RUN, how="inner", maintain_order="left").drop(RUN)
 
     def header(cid: str) -> str:
         return header_of.get(cid) or id_cols[cid].label
 
     def rule(cond: pl.Expr, cid: str, message: str | pl.Expr, severity: str = ERROR) -> None:
+        """A rule on the persons' rows, or, where it reads household columns only, once per run (then reported on
+        every row of the run)."""
         msg = pl.lit(message) if isinstance(message, str) else message
+        roots = set(cond.meta.root_names()) | set(msg.meta.root_names())
+        column = pl.lit(header(cid)).alias("column")
         # Lazily: only the columns the rule reads are touched.
-        problems.add(df.lazy().filter(cond.fill_null(False)).select(
-            ROW, pl.lit(header(cid)).alias("column"), msg.alias("message")).collect(), severity)
+        if roots <= set(df.columns):
+            problems.add(df.lazy().filter(cond.fill_null(False)).select(ROW, column, msg.alias("message")).collect(),
+                         severity)
+        else:
+            flagged = runs.lazy().filter(cond.fill_null(False)).select(RUN, column, msg.alias("message")).collect()
+            problems.add(on_rows(flagged), severity)
 
     present = set(match.columns)
 
@@ -316,13 +362,15 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
     rule(c("household.land_irrigated") > c("household.land_cultivated"), "household.land_irrigated",
          "有效灌溉面积不能大于耕地面积")
     if "household.monitor_kind" in present and "household.risk_eliminated" not in present:
-        df = df.with_columns(pl.lit(False).alias("household.risk_eliminated"))
+        runs = runs.with_columns(pl.lit(False).alias("household.risk_eliminated"))
         present.add("household.risk_eliminated")
 
-    # Area: by code if given, else by names inside the user's scope.
-    df, area_problems = _resolve_villages(df, villages, present, header)
+    # Area: by code if given, else by names inside the user's scope (once per run).
+    runs, area_problems = _resolve_villages(runs, villages, present, header)
+    runs = runs.sort(RUN)  # _run is a run's position again
+    first_rows = runs.select(ROW, RUN)
     for frame in area_problems:
-        problems.add(frame)
+        problems.add(on_rows(frame.join(first_rows, on=ROW, how="inner").select(RUN, "column", "message")))
 
     # Cross-row: one head per household, no ID number twice, household columns agree across the rows.
     n_heads = (pl.col("member.relationship") == "01").sum().over(HH)
@@ -334,39 +382,30 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
     rule(dup, "member.id_number", pl.format("证件号码在文件中重复（第{}行也有）", first_row))
     hh_cols = [cid for cid in present if cid.startswith((HOUSEHOLD + ".", INCOME + ".", HOUSEHOLD_EXTRA + "."))
                and cid != HH] + ["_village"]
-    # Find the households whose rows disagree; only their rows get the (windowed) detail. Files list a household's
-    # rows together: then comparing each row with the one before finds them without grouping; else a group-by.
-    numbers = df[HH]
-    runs = (numbers.ne_missing(numbers.shift(1))).sum()
-    if runs == numbers.n_unique():
-        same_hh = (pl.col(HH) == pl.col(HH).shift(1)).fill_null(False)
-        moved = df.filter(same_hh & pl.any_horizontal([pl.col(cid).ne_missing(pl.col(cid).shift(1))
-                                                       for cid in hh_cols]))
-        disagreeing = moved.select(HH).unique()
-    else:
-        distinct = df.filter(pl.col(HH).is_not_null()).group_by(HH).agg(
-            [pl.col(cid).n_unique().alias(cid) for cid in hh_cols])
-        disagreeing = distinct.filter(pl.any_horizontal([pl.col(cid) > 1 for cid in hh_cols]))
-    if disagreeing.height:
-        sub = df.join(disagreeing.select(HH), on=HH, how="semi").sort(ROW)
+    # A household's rows disagree where it has several runs with different values; each row whose value differs
+    # from the household's first row is named. (A household split between runs by a piece boundary, or listed in
+    # two places with the same values, has equal runs: nothing to report.)
+    multi = runs.filter(pl.col(HH).is_not_null() & (pl.len().over(HH) > 1))
+    if multi.height:
         for cid in hh_cols:
             column = header(cid) if cid != "_village" else (
                 header("area.village_code") if has_code else header("area.village"))
             what = header(cid) if cid != "_village" else "行政村"
-            marked = sub.with_columns(pl.col(cid).first().over(HH).alias("_first"))
+            marked = multi.with_columns(pl.col(cid).first().over(HH).alias("_first"))
             bad = marked.filter(pl.col(cid).ne_missing(pl.col("_first")))
-            problems.add(bad.select(ROW, pl.lit(column).alias("column"), pl.format(
-                "同一户各行的“{}”不一致（以该户第一行为准：{}）", pl.lit(what),
-                pl.col("_first").cast(pl.Utf8).fill_null("空")).alias("message")))
+            if bad.height:
+                problems.add(on_rows(bad.select(RUN, pl.lit(column).alias("column"), pl.format(
+                    "同一户各行的“{}”不一致（以该户第一行为准：{}）", pl.lit(what),
+                    pl.col("_first").cast(pl.Utf8).fill_null("空")).alias("message"))))
 
     # Income year: a column of the file, or given for the whole file.
     if INCOME + ".year" not in present:
-        df = df.with_columns(pl.lit(income_year, pl.Int64).alias("income.year"))
+        runs = runs.with_columns(pl.lit(income_year, pl.Int64).alias("income.year"))
     has_income = any(cid.startswith(INCOME + ".") and cid != "income.year" for cid in present)
     if has_income and income_year is None and "income.year" not in match.columns:
         raise ApplicationError("文件含收入列但没有“收入年度”列：请指定收入所属年度", code="income_year")
 
-    return ParsedFile(rows=df, problems=problems.frame(), present=present, ignored_headers=match.unknown,
+    return ParsedFile(rows=df, households=runs, problems=problems.frame(), present=present, ignored_headers=match.unknown,
                       income_year=income_year, rows_read=rows_read)
 
 
