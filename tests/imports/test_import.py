@@ -124,6 +124,18 @@ def test_errors_name_row_and_column_and_nothing_is_written(users, files):
     assert not ObjectChange.objects.filter(summary="导入").exists()
 
 
+def test_household_problems_are_reported_on_every_row_of_the_household(users, files):
+    """Household columns are parsed and checked once per household; the problems still name every row."""
+    rows = base_rows()
+    for row in rows[:3]:  # H001, rows 2-4
+        row[7] = ""  # 监测户 without 监测对象类别: a household rule
+        row[9] = "因病、乱填"  # a bad household cell
+    errors = problems_of(run_import(files.csv(rows), actor=users["county"]))
+    assert [r for r, c, m in errors if c == "监测对象类别"] == [2, 3, 4]
+    assert [r for r, c, m in errors if c == "致贫/返贫风险" and "乱填" in m] == [2, 3, 4]
+    assert all(r in (2, 3, 4) for r, _, _ in errors)
+
+
 def test_skip_bad_rows_loads_the_other_households_whole(users, files):
     rows = base_rows()
     rows[1][4] = "123"  # the wife's ID: the whole household H001 is held back

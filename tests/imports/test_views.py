@@ -38,6 +38,25 @@ def test_staged_flow_validate_then_load(client, users, tmp_path):
     assert Household.objects.count() == 3
 
 
+def test_staged_flow_of_a_village_file_names_its_kind_and_counts_records(client, users, tmp_path):
+    """A national 行政村信息 file uploaded under its own name: recognised, counted as records, loaded."""
+    from fupin.areas.models import VillageProfile
+
+    client.force_login(users["county"])
+    path = write_csv(tmp_path / "（自定义）行政村信息.csv", [["甲镇", "村A", "是", "320"], ["甲镇", "村B", "否", "210"]],
+                     headers=["乡", "村", "是否出列", "总户数"])
+    upload(client, path)
+    batch = ImportBatch.objects.get()
+    assert batch.status == "validated" and batch.report["layout"] == "villages"
+    page = client.get(f"/imports/{batch.id}/").content.decode()
+    assert "（自定义）行政村信息" in page and 'id="record-counts"' in page and "新增 <b>2</b>" in page
+    client.post(f"/imports/{batch.id}/load/")
+    batch.refresh_from_db()
+    assert batch.status == "loaded" and batch.result["records_new"] == 2
+    assert VillageProfile.objects.get(village__name="村A").total_households == 320
+    assert "导入完成（（自定义）行政村信息）：新增2条" in client.get(f"/imports/{batch.id}/").content.decode()
+
+
 def test_errors_block_unless_skipping_and_workbook_lists_them(client, users, tmp_path):
     client.force_login(users["county"])
     rows = base_rows()

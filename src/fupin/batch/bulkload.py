@@ -317,7 +317,7 @@ class Writer:
             params.append(value)
         if bump_version:
             sets.append('"version" = "version" + 1')
-        where = f'"{table}"."id" = s."id"'
+        where = f'"{table}"."{model._meta.pk.column}" = s."id"'  # the frame's ``id`` is the primary key
         if version_check:
             where += f' AND "{table}"."version" = s."_version"'
         return self.execute(f'UPDATE "{table}" SET {", ".join(sets)} FROM "{name}" AS s WHERE {where}', params)

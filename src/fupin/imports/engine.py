@@ -87,6 +87,7 @@ class Plan:
     missing_households: pl.DataFrame
     missing_members: pl.DataFrame
     problems: pl.DataFrame  # problems found against the database (added to the file's problems)
+    household_ids: pl.DataFrame  # number, id of the file's households already in the database
     skipped_households: int = 0
     accepted_rows: int = 0
     kinds: dict[str, str] = field(default_factory=dict)
@@ -327,7 +328,8 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         members_new=m_new, members_changed=m_changed, incomes_new=inc_new, incomes_changed=inc_changed,
         h_fields=compare, m_fields=m_compare, i_fields=i_fields, changes={}, counts=counts,
         missing_households=missing_h, missing_members=missing_m.select("hh_number", "name", "id_number"),
-        problems=problems_db, skipped_households=bad_households.height, accepted_rows=good.height, kinds=kinds)
+        problems=problems_db, household_ids=db_h.select("number", "id"), skipped_households=bad_households.height,
+        accepted_rows=good.height, kinds=kinds)
 
 
 PART_ROWS = 200_000  # matched households/members compared a part at a time (bounded memory on a re-import)
@@ -503,13 +505,11 @@ def apply_plan(w: Writer, plan: Plan, *, actor, job_id: uuid.UUID | None, conten
         if plan.household_summaries.height:
             w.update(Household, plan.household_summaries, version_check=False, bump_version=False)
 
-        # Household ids for the members and incomes of new and existing households.
-        numbers = w.stage(pl.concat([plan.members_new.select("hh_number"),
-                                     plan.incomes_new.select("hh_number") if plan.incomes_new.height else
-                                     pl.DataFrame(schema={"hh_number": pl.Utf8})]).unique())
-        id_map = w.query(f'SELECT CAST(h.id AS TEXT) AS household_id, h.number AS hh_number FROM registry_household h '
-                         f'JOIN "{numbers}" s ON h.number = s.hh_number').with_columns(
-            pl.col("household_id").cast(pl.Int64))
+        # Household ids for the members and incomes of new and existing households: the new ones were just
+        # assigned, the existing ones were read by the plan (under the same lock).
+        id_map = pl.concat([hh_new.select(pl.col("id").alias("household_id"), pl.col("number").alias("hh_number")),
+                            plan.household_ids.select(pl.col("id").cast(pl.Int64).alias("household_id"),
+                                                      pl.col("number").alias("hh_number"))])
 
         step("写入成员", 80)
         m_new = plan.members_new.join(id_map, on="hh_number", how="left")

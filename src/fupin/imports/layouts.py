@@ -161,33 +161,41 @@ def column_id(col: Column) -> str:
     return f"{col.target}.{col.key}"
 
 
-@functools.cache
-def _alias_index() -> dict[str, Column]:
+def alias_index(columns: tuple[Column, ...]) -> dict[str, Column]:
+    """Normalised header → column, for one layout's columns."""
     index: dict[str, Column] = {}
-    for col in person_columns():
+    for col in columns:
         for name in col.names:
             index.setdefault(normalise_label(name).replace("（", "(").replace("）", ")"), col)
     return index
 
 
-def _normalise_header(header: str) -> str:
+@functools.cache
+def _alias_index() -> dict[str, Column]:
+    return alias_index(person_columns())
+
+
+UNIT_SUFFIXES = ("(元)", "(亩)", "(平方米)", "(公里)", "(月)", "(万元)", "(%)", "(户)", "(人)")
+
+
+def column_for_header(header: str, index: dict[str, Column] | None = None) -> Column | None:
+    """The column a header names: exactly, or without a unit suffix such as “(亩)” (either side may carry it)."""
+    index = _alias_index() if index is None else index
     h = normalise_label(header).split("#")[0]
-    for suffix in ("(元)", "(亩)", "(平方米)", "(公里)", "(月)"):
-        if h.endswith(suffix) and h not in _alias_index():
-            h = h[: -len(suffix)]
-    return h
+    if h in index:
+        return index[h]
+    for suffix in UNIT_SUFFIXES:
+        if h.endswith(suffix) and h[: -len(suffix)] in index:
+            return index[h[: -len(suffix)]]
+        if h + suffix in index:
+            return index[h + suffix]
+    return None
 
 
-def column_for_header(header: str) -> Column | None:
-    index = _alias_index()
-    h = normalise_label(header).split("#")[0]
-    return index.get(h) or index.get(_normalise_header(header))
-
-
-def match_headers(headers: list[str]) -> HeaderMatch:
+def match_headers(headers: list[str], index: dict[str, Column] | None = None) -> HeaderMatch:
     match = HeaderMatch()
     for header in headers:
-        col = column_for_header(header)
+        col = column_for_header(header, index)
         if col is None:
             match.unknown.append(header)
             continue

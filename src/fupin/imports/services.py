@@ -25,8 +25,9 @@ from fupin.core.jobs import job_run
 from fupin.core.models import Job
 from fupin.registry.models import Household, IncomeRecord, Member
 
+from . import records
 from .engine import apply_plan, make_plan
-from .layouts import header_score
+from .layouts import match_headers
 from .models import ImportBatch
 from .validate import ERROR, ROW, WARNING, parse
 
@@ -66,6 +67,8 @@ class Outcome:
     seconds: dict = field(default_factory=dict)
     skipped_households: int = 0
     accepted_rows: int = 0
+    layout: str = ""  # persons, or a record layout's key
+    layout_title: str = ""
 
     @property
     def error_rows(self) -> int:
@@ -93,23 +96,36 @@ class Outcome:
                                           if self.missing_households is not None else []),
             "missing_members": self.missing_members.height if self.missing_members is not None else 0,
             "ignored_headers": self.ignored_headers, "loaded": self.loaded, "logged": self.logged,
+            "layout": self.layout, "layout_title": self.layout_title,
             "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
         }
 
 
+LAYOUTS = {"auto": "自动识别", "persons": "监测对象/基础信息（一人一行）",
+           **{layout.key: layout.title for layout in records.record_layouts()}}
+
+
 def run_import(path: Path, *, actor, income_year: int | None = None, skip_bad_rows: bool = False,
                dry_run: bool = False, progress=None, rebuild_indexes: bool | None = None,
-               sqlite_adbc: bool | None = None) -> Outcome:
-    """Validate and (unless ``dry_run`` or errors without ``skip_bad_rows``) load a person-layout file.
+               sqlite_adbc: bool | None = None, layout: str = "auto", name: str | None = None) -> Outcome:
+    """Validate and (unless ``dry_run`` or errors without ``skip_bad_rows``) load a file.
 
-    Raises :class:`ApplicationError` for a file that cannot be read at all (format, header, missing columns)."""
+    ``layout``: one of :data:`LAYOUTS`; ``auto`` takes a file with 与户主关系 or 户类型 for the person layout and
+    otherwise the record layout its columns name (the two work files apart by ``name``, the file's name, or
+    the sheet's). Raises :class:`ApplicationError` for a file that cannot be read at all (format, header,
+    missing columns)."""
     step = progress or (lambda _msg, _pct: None)
     out = Outcome()
     t = time.monotonic()
     step("读取文件", 5)
-    table = read_table(Path(path), header_score)
+    table = read_table(Path(path), records.header_score_any)
     out.header_row, out.sheet, out.encoding = table.header_row, table.sheet, table.encoding
     out.seconds["read"] = time.monotonic() - t
+    record_layout = _record_layout(table, layout, name or Path(path).name)
+    if record_layout is not None:
+        return _run_record_import(table, record_layout, out, actor=actor, skip_bad_rows=skip_bad_rows,
+                                  dry_run=dry_run, step=step, sqlite_adbc=sqlite_adbc)
+    out.layout, out.layout_title = "persons", LAYOUTS["persons"]
     t = time.monotonic()
     step("逐行校验", 25)
     villages = scope_villages(actor)
@@ -136,6 +152,51 @@ def run_import(path: Path, *, actor, income_year: int | None = None, skip_bad_ro
         result = apply_plan(w, plan, actor=actor, job_id=context.job_id(), progress=step,
                             rebuild_indexes=rebuild_indexes, content_types=content_types)
         out.logged = result.logged
+        step("提交", 97)
+    out.loaded = True
+    out.seconds["load"] = time.monotonic() - t
+    step("完成", 100)
+    return out
+
+
+def _record_layout(table, layout: str, name: str) -> records.RecordLayout | None:
+    if layout == "persons":
+        return None
+    if layout != "auto":
+        return records.layout_by_key(layout)
+    persons = match_headers(table.headers)
+    if "member.relationship" in persons.columns or "household.household_type" in persons.columns:
+        return None  # a person-layout file (if it lacks a required column, the person layout says which)
+    return records.detect(table, name=name)
+
+
+def _run_record_import(table, layout: records.RecordLayout, out: Outcome, *, actor, skip_bad_rows: bool,
+                       dry_run: bool, step, sqlite_adbc: bool | None) -> Outcome:
+    """A household, work-record or village file: every row must find its record (or create a work record or
+    a village profile); only what differs is written and logged."""
+    out.layout, out.layout_title = layout.key, layout.title
+    t = time.monotonic()
+    step("逐行校验", 25)
+    villages = scope_villages(actor)
+    parsed = records.parse_records(table, layout, villages=villages)
+    del table
+    out.rows_read, out.ignored_headers = parsed.rows_read, parsed.ignored_headers
+    out.seconds["validate"] = time.monotonic() - t
+    t = time.monotonic()
+    step("与系统数据比对", 50)
+    content_type = ContentType.objects.get_for_model(layout.model).pk
+    with Writer(lock_models=(layout.model,), sqlite_adbc=sqlite_adbc) as w:
+        plan = records.plan_records(w, parsed)
+        out.problems = pl.concat([parsed.problems, plan.problems]).sort(ROW, maintain_order=True)
+        out.counts = plan.counts
+        out.accepted_rows = plan.accepted_rows
+        out.skipped_households = out.error_rows
+        out.seconds["plan"] = time.monotonic() - t
+        if dry_run or (out.error_rows and not skip_bad_rows):
+            return out
+        t = time.monotonic()
+        out.logged = records.apply_records(w, plan, layout, actor=actor, job_id=context.job_id(),
+                                           content_type=content_type, progress=step)
         step("提交", 97)
     out.loaded = True
     out.seconds["load"] = time.monotonic() - t
@@ -190,7 +251,8 @@ def batch_validate(batch: ImportBatch) -> ImportBatch:
         try:
             with context.job_scope(job.id):
                 out = run_import(Path(batch.stored_path), actor=batch.user, income_year=batch.income_year,
-                                 dry_run=True, progress=_progress_writer(job), sqlite_adbc=_in_worker())
+                                 dry_run=True, progress=_progress_writer(job), sqlite_adbc=_in_worker(),
+                                 name=batch.original_name)
         except ApplicationError as exc:
             batch.status, batch.message = ImportBatch.Status.INVALID, exc.message[:500]
             batch.save(update_fields=["status", "message"])
@@ -213,7 +275,7 @@ def batch_load(batch: ImportBatch) -> ImportBatch:
             with context.job_scope(job.id):
                 out = run_import(Path(batch.stored_path), actor=batch.user, income_year=batch.income_year,
                                  skip_bad_rows=batch.skip_bad_rows, progress=_progress_writer(job),
-                                 sqlite_adbc=_in_worker())
+                                 sqlite_adbc=_in_worker(), name=batch.original_name)
         except ApplicationError as exc:
             ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED, message=exc.message[:500])
             batch.refresh_from_db()

@@ -2,7 +2,8 @@
 
 Produces typed household, member and income frames and a frame of problems (file row, column header, message,
 severity). The rules are the registry models' ``clean()`` rules written as column expressions (a per-row
-``full_clean`` would take minutes on a million rows); ``tests/imports/test_rules.py`` checks that both agree.
+``full_clean`` would take minutes on a million rows); ``tests/imports/test_import.py`` runs ``full_clean`` over what
+the importer wrote.
 
 Errors block a row; a household is loaded whole or not at all, so an error in any row of a household holds back
 the household. Warnings (completeness rules, such as a 脱贫户 without 脱贫年度, which national exports lack) are

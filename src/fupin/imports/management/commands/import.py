@@ -11,16 +11,20 @@ from fupin.accounts.models import User
 from fupin.core import context
 from fupin.core.errors import ApplicationError
 from fupin.core.jobs import job_run
-from fupin.imports.services import default_income_year, run_import
+from fupin.imports.services import LAYOUTS, default_income_year, run_import
 
 
 class Command(BaseCommand):
-    help = "导入农户和成员（本系统模板或国家系统导出的监测对象/基础信息）：全部校验通过才写入，出错不留任何改动"
+    help = ("导入农户和成员（本系统模板或国家系统导出的监测对象/基础信息），以及国家系统导出的户信息（乡村建设）、"
+            "务工信息和行政村信息：全部校验通过才写入，出错不留任何改动")
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", type=Path)
         parser.add_argument("--format", choices=["auto", "template", "national"], default="auto",
                             help="文件格式（默认自动识别表头）")
+        parser.add_argument("--layout", choices=list(LAYOUTS), default="auto",
+                            help="文件内容：" + "；".join(f"{k}={v}" for k, v in LAYOUTS.items())
+                            + "（默认按表头识别；两种务工文件按文件名或工作表名中是否有“计划”区分）")
         parser.add_argument("--dry-run", action="store_true", help="只校验并报告，不写入")
         parser.add_argument("--skip-bad-rows", action="store_true", help="跳过有错误的户，导入其余各户")
         parser.add_argument("--income-year", type=int, default=None,
@@ -53,7 +57,8 @@ class Command(BaseCommand):
                              params={"file": str(path), "dry_run": opts["dry_run"]}) as job, \
                         context.job_scope(job.id):
                     out = run_import(path, actor=actor, income_year=income_year, dry_run=opts["dry_run"],
-                                     skip_bad_rows=opts["skip_bad_rows"], progress=progress)
+                                     skip_bad_rows=opts["skip_bad_rows"], progress=progress,
+                                     layout=opts["layout"])
                     job.result = {"loaded": out.loaded, **out.counts, "logged": out.logged}
             except ApplicationError as exc:
                 raise CommandError(exc.message) from None
@@ -68,9 +73,21 @@ class Command(BaseCommand):
         w = self.stdout.write
         w(f"  读取{out.rows_read}行（表头在第{out.header_row}行{'，工作表' + out.sheet if out.sheet else ''}"
           f"{'，编码' + out.encoding if out.encoding else ''}）")
+        if out.layout != "persons":
+            w(f"  {out.layout_title}：新增{c.get('records_new', 0)}，变更{c.get('records_changed', 0)}，"
+              f"未变{c.get('records_unchanged', 0)}")
+        else:
+            self._person_counts(c)
+        self._rest(out, show)
+
+    def _person_counts(self, c) -> None:
+        w = self.stdout.write
         w(f"  农户：新增{c.get('households_new', 0)}，变更{c.get('households_changed', 0)}，"
           f"未变{c.get('households_unchanged', 0)}；成员：新增{c.get('persons_new', 0)}，变更{c.get('persons_changed', 0)}，"
           f"未变{c.get('persons_unchanged', 0)}；收入：新增{c.get('incomes_new', 0)}，变更{c.get('incomes_changed', 0)}")
+
+    def _rest(self, out, show: int) -> None:
+        w = self.stdout.write
         if out.missing_households is not None and out.missing_households.height:
             w(f"  文件中没有、系统中在册的农户{out.missing_households.height}户（未删除，请核实）："
               + "、".join(out.missing_households["number"].head(10).to_list())
