@@ -122,3 +122,42 @@ def test_upload_validate_confirm_import(live_server, browser, users, tmp_path):
     page.screenshot(path=str(tmp_path / "import-done.png"), full_page=True)
     shutil.copy(tmp_path / "import-errors.png", "/tmp/import-errors.png") if os.environ.get("FUPIN_KEEP_SHOTS") else None
     assert Household.objects.filter(number="H001", village__name="村A").exists()
+
+
+def test_upload_a_national_work_file_after_the_persons(live_server, browser, users, tmp_path):
+    """A 务工 file is recognised by its columns, reported as work records with row errors, and loaded."""
+    from fupin.imports.services import run_import
+    from fupin.registry.models import WorkRecord
+    from tests.imports.conftest import ID_HEAD1, ID_WIFE1, base_rows, write_csv
+
+    run_import(write_csv(tmp_path / "persons.csv", base_rows()), actor=users["county"])
+    headers = ["乡", "行政村", "户编号", "证件号码", "务工所在地", "务工所在县", "就业渠道", "务工开始时间", "务工结束时间",
+               "年度交通费补助", "务工需求"]
+    rows = [["甲镇", "村A", "H001", ID_HEAD1, "广东省深圳市", "宝安区", "自主就业", "202403", "202412", "500", ""],
+            ["甲镇", "村A", "H001", ID_WIFE1, "本县", "", "政府组织", "202405", "", "", "技能培训"],
+            ["甲镇", "村A", "H009", ID_WIFE1, "本县", "", "其他", "202406", "", "", ""]]
+    path = write_csv(tmp_path / "（务工月监测）已外出务工信息.csv", rows, headers=headers)
+
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", "officer")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    page.goto(live_server.url + "/imports/")
+    page.set_input_files("#id_file", str(path))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#record-counts")
+    assert "已外出务工信息" in page.text_content("#record-counts")
+    assert "新增 2" in page.text_content("#record-counts")
+    assert "该成员在系统中属于户H001，与文件中的户编号不一致" in page.text_content("#problems")
+    page.screenshot(path=str(tmp_path / "import-work.png"), full_page=True)
+    page.check("#id_skip_bad_rows")
+    page.click("#confirm-load")
+    page.wait_for_selector("#load-summary")
+    assert "新增2条" in page.text_content("#load-summary")
+    page.screenshot(path=str(tmp_path / "import-work-done.png"), full_page=True)
+    if os.environ.get("FUPIN_KEEP_SHOTS"):
+        shutil.copy(tmp_path / "import-work.png", "/tmp/import-work.png")
+        shutil.copy(tmp_path / "import-work-done.png", "/tmp/import-work-done.png")
+    assert WorkRecord.objects.filter(kind="actual").count() == 2

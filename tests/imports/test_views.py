@@ -54,7 +54,7 @@ def test_staged_flow_of_a_village_file_names_its_kind_and_counts_records(client,
     batch.refresh_from_db()
     assert batch.status == "loaded" and batch.result["records_new"] == 2
     assert VillageProfile.objects.get(village__name="村A").total_households == 320
-    assert "导入完成（（自定义）行政村信息）：新增2条" in client.get(f"/imports/{batch.id}/").content.decode()
+    assert "（自定义）行政村信息导入完成：新增2条" in client.get(f"/imports/{batch.id}/").content.decode()
 
 
 def test_errors_block_unless_skipping_and_workbook_lists_them(client, users, tmp_path):
