@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,6 +202,62 @@ def read_csv(path: Path, score: Callable[[list[str]], int]) -> Table:
 
 
 def read_xlsx(path: Path, score: Callable[[list[str]], int], *, sheet: str | int | None = None) -> Table:
+    """The sheet whose top rows look most like a header (templates carry an explanation sheet too).
+
+    A large sheet is read in parts, several at a time (:mod:`fupin.batch.xlsx_parts`), and handed out in pieces
+    like a large CSV file; a small one, or one that cannot be cut, is parsed whole by calamine."""
+    import zipfile
+
+    from . import xlsx_parts
+
+    if sheet is None:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                found = xlsx_parts.sheets(zf)
+                tops = []
+                with tempfile.TemporaryDirectory(prefix="fupin-xlsx-") as folder:
+                    for s in found:
+                        rows = [list(r) for r in xlsx_parts.head(zf, s, Path(folder)).head(HEADER_SCAN_ROWS)
+                                .iter_rows()]
+                        tops.append((max((score([c or "" for c in r]) for r in rows), default=0), s, rows))
+        except (zipfile.BadZipFile, xlsx_parts.NotSplittable, OSError):
+            tops = []
+        if tops:
+            best_score, best, rows = max(tops, key=lambda t: t[0])  # the first of equals
+            if best_score and best.size >= xlsx_parts.SPLIT_BYTES:
+                try:
+                    return _xlsx_in_parts(path, best, rows, score)
+                except xlsx_parts.NotSplittable:
+                    pass
+            if best_score:
+                sheet = best.name
+    return _read_xlsx_whole(path, score, sheet=sheet)
+
+
+def _xlsx_in_parts(path: Path, sheet, top_rows: list, score: Callable[[list[str]], int]) -> Table:
+    from . import xlsx_parts
+
+    h = _pick_header(top_rows, score)
+    parts = xlsx_parts.read_parts(Path(path), sheet)
+    first = next(parts, None)  # starts the reading; NotSplittable here means: read it whole
+    if first is None:
+        raise ApplicationError("Excel文件中没有找到包含可识别表头的工作表", code="no_header")
+    headers = _dedupe(first.row(h))
+    width = len(headers)
+
+    def named(frame: pl.DataFrame) -> pl.DataFrame:
+        frame = frame.select(frame.columns[:width])
+        return frame.rename(dict(zip(frame.columns, headers, strict=True)))
+
+    def pieces() -> Iterator[pl.DataFrame]:
+        yield named(first.slice(h + 1))
+        for frame in parts:
+            yield named(frame)
+
+    return Table(frame=None, header_row=h + 1, headers=headers, sheet=sheet.name, pieces=pieces)
+
+
+def _read_xlsx_whole(path: Path, score: Callable[[list[str]], int], *, sheet: str | int | None = None) -> Table:
     import fastexcel
 
     try:
