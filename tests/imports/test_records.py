@@ -155,3 +155,21 @@ def test_a_person_file_missing_a_column_is_not_taken_for_another_kind(registry, 
     with pytest.raises(ApplicationError) as exc:
         run_import(write_csv(tmp_path / "p.csv", rows, headers=headers), actor=registry["county"])
     assert "缺少必填列：“与户主关系”" in exc.value.message
+
+
+def test_the_command_takes_the_layout_or_the_person_format(registry, tmp_path, capsys, monkeypatch):
+    """``fupin import --layout``/``--format``: the chosen kind is used as given (no guessing from the name)."""
+    from django.core.management import CommandError, call_command
+
+    from fupin.batch import bulkload
+
+    monkeypatch.setattr(bulkload, "SQLITE_ADBC_ALLOWED", False)  # the command sets it; restored after the test
+
+    path = write_csv(tmp_path / "data.csv", work_rows()[:1], headers=WORK)  # no “计划” in the name
+    call_command("import", str(path), "--layout", "work-planned", "--user", "county")
+    assert WorkRecord.objects.get().kind == "planned"
+    assert "计划外出务工信息：新增1" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="缺少必填列"):  # --format national: read as the person layout
+        call_command("import", str(path), "--format", "national", "--user", "county")
+    with pytest.raises(CommandError, match="矛盾"):
+        call_command("import", str(path), "--format", "template", "--layout", "villages")

@@ -10,8 +10,9 @@ MAX_UPLOAD_MB = 300
 
 
 class UploadForm(BootstrapMixin, forms.Form):
-    file = forms.FileField(label="文件", help_text="本系统模板或国家系统导出的“监测对象/基础信息”，.xlsx或.csv（UTF-8或GBK）")
-    format = forms.ChoiceField(label="格式", choices=ImportBatch.Format.choices, initial=ImportBatch.Format.AUTO)
+    file = forms.FileField(label="文件", help_text="本系统模板或国家系统导出的文件，.xlsx或.csv（UTF-8或GBK）")
+    format = forms.ChoiceField(label="文件内容", choices=ImportBatch.Format.choices, initial=ImportBatch.Format.AUTO,
+                               help_text="一般不必选择：系统按表头识别")
     income_year = forms.IntegerField(label="收入年度", min_value=2013, max_value=2100,
                                      help_text="文件中的收入所属年度（文件有“收入年度”列时以该列为准）")
 

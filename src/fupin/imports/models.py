@@ -19,16 +19,22 @@ class ImportBatch(models.Model):
         CANCELLED = "cancelled", "已取消"
 
     class Format(models.TextChoices):
+        """What the file holds (``services.layout_of`` turns it into an import layout)."""
+
         AUTO = "auto", "自动识别"
         TEMPLATE = "template", "本系统模板"
         NATIONAL = "national", "国家系统导出（监测对象/基础信息）"
+        LIVING = "living", "国家系统导出（乡村建设）户信息"
+        WORK_ACTUAL = "work-actual", "国家系统导出（务工月监测）已外出务工信息"
+        WORK_PLANNED = "work-planned", "国家系统导出（务工月监测）计划外出务工信息"
+        VILLAGES = "villages", "（自定义）行政村信息"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     original_name = models.CharField("文件名", max_length=200)
     stored_path = models.CharField(max_length=500)
-    format = models.CharField("格式", max_length=10, choices=Format.choices, default=Format.AUTO)
+    format = models.CharField("文件内容", max_length=20, choices=Format.choices, default=Format.AUTO)
     income_year = models.PositiveSmallIntegerField("收入年度", null=True, blank=True)
     skip_bad_rows = models.BooleanField("跳过有错误的户", default=False)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.VALIDATING)

@@ -159,6 +159,11 @@ def run_import(path: Path, *, actor, income_year: int | None = None, skip_bad_ro
     return out
 
 
+def layout_of(fmt: str) -> str:
+    """The import layout for a file format as the user chose it (UI and ``fupin import --format``)."""
+    return "persons" if fmt in ("template", "national") else fmt
+
+
 def _record_layout(table, layout: str, name: str) -> records.RecordLayout | None:
     if layout == "persons":
         return None
@@ -252,7 +257,7 @@ def batch_validate(batch: ImportBatch) -> ImportBatch:
             with context.job_scope(job.id):
                 out = run_import(Path(batch.stored_path), actor=batch.user, income_year=batch.income_year,
                                  dry_run=True, progress=_progress_writer(job), sqlite_adbc=_in_worker(),
-                                 name=batch.original_name)
+                                 name=batch.original_name, layout=layout_of(batch.format))
         except ApplicationError as exc:
             batch.status, batch.message = ImportBatch.Status.INVALID, exc.message[:500]
             batch.save(update_fields=["status", "message"])
@@ -275,7 +280,8 @@ def batch_load(batch: ImportBatch) -> ImportBatch:
             with context.job_scope(job.id):
                 out = run_import(Path(batch.stored_path), actor=batch.user, income_year=batch.income_year,
                                  skip_bad_rows=batch.skip_bad_rows, progress=_progress_writer(job),
-                                 sqlite_adbc=_in_worker(), name=batch.original_name)
+                                 sqlite_adbc=_in_worker(), name=batch.original_name,
+                                 layout=layout_of(batch.format))
         except ApplicationError as exc:
             ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED, message=exc.message[:500])
             batch.refresh_from_db()

@@ -11,7 +11,7 @@ from fupin.accounts.models import User
 from fupin.core import context
 from fupin.core.errors import ApplicationError
 from fupin.core.jobs import job_run
-from fupin.imports.services import LAYOUTS, default_income_year, run_import
+from fupin.imports.services import LAYOUTS, default_income_year, layout_of, run_import
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", type=Path)
         parser.add_argument("--format", choices=["auto", "template", "national"], default="auto",
-                            help="文件格式（默认自动识别表头）")
+                            help="template或national：按监测对象/基础信息（一人一行）导入，不识别其他文件（默认按表头识别）")
         parser.add_argument("--layout", choices=list(LAYOUTS), default="auto",
                             help="文件内容：" + "；".join(f"{k}={v}" for k, v in LAYOUTS.items())
                             + "（默认按表头识别；两种务工文件按文件名或工作表名中是否有“计划”区分）")
@@ -42,6 +42,11 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"用户“{opts['user']}”不存在")
         income_year = opts["income_year"] or default_income_year()
+        layout = opts["layout"]
+        if opts["format"] != "auto":
+            if layout not in ("auto", "persons"):
+                raise CommandError(f"--format {opts['format']} 只用于监测对象/基础信息，与 --layout {layout} 矛盾")
+            layout = layout_of(opts["format"])
         failed = False
         for path in opts["files"]:
             if not path.exists():
@@ -58,7 +63,7 @@ class Command(BaseCommand):
                         context.job_scope(job.id):
                     out = run_import(path, actor=actor, income_year=income_year, dry_run=opts["dry_run"],
                                      skip_bad_rows=opts["skip_bad_rows"], progress=progress,
-                                     layout=opts["layout"])
+                                     layout=layout)
                     job.result = {"loaded": out.loaded, **out.counts, "logged": out.logged}
             except ApplicationError as exc:
                 raise CommandError(exc.message) from None
