@@ -309,3 +309,14 @@ def test_a_load_killed_midway_leaves_the_database_as_it_was(users, tmp_path):
     out = run_import(path, actor=None)
     assert out.loaded and Member.objects.count() == 40000
     assert pl.Series(list(Member.objects.values_list("household_id", flat=True))).null_count() == 0
+
+
+def test_income_columns_without_a_year_are_refused_before_reading_rows(users, files):
+    drop = HEADERS.index("收入年度")
+    rows = [[v for i, v in enumerate(r) if i != drop] for r in base_rows()]
+    headers = [h for i, h in enumerate(HEADERS) if i != drop]
+    with pytest.raises(ApplicationError) as exc:
+        run_import(files.csv(rows, headers=headers), actor=users["county"], income_year=None)
+    assert exc.value.message == "文件含收入列但没有“收入年度”列：请指定收入所属年度"
+    out = run_import(files.csv(rows, headers=headers, name="g.csv"), actor=users["county"], income_year=2025)
+    assert out.loaded and IncomeRecord.objects.get(household__number="H001").year == 2025

@@ -240,6 +240,9 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
     if missing:
         names = "、".join(f"“{id_cols[c].label}”" for c in missing)
         raise ApplicationError(f"文件缺少必填列：{names}（表头在第{table.header_row}行）", code="missing_columns")
+    has_income = any(cid.startswith(INCOME + ".") and cid != "income.year" for cid in match.columns)
+    if has_income and income_year is None and "income.year" not in match.columns:  # before reading any row
+        raise ApplicationError("文件含收入列但没有“收入年度”列：请指定收入所属年度", code="income_year")
     has_code = "area.village_code" in match.columns
     if not has_code and "area.village" not in match.columns:
         raise ApplicationError("文件缺少行政村列：请提供“村”（或“行政村”）列，或者“行政村代码”列", code="missing_columns")
@@ -402,9 +405,6 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
     # Income year: a column of the file, or given for the whole file.
     if INCOME + ".year" not in present:
         runs = runs.with_columns(pl.lit(income_year, pl.Int64).alias("income.year"))
-    has_income = any(cid.startswith(INCOME + ".") and cid != "income.year" for cid in present)
-    if has_income and income_year is None and "income.year" not in match.columns:
-        raise ApplicationError("文件含收入列但没有“收入年度”列：请指定收入所属年度", code="income_year")
 
     return ParsedFile(rows=df, households=runs, problems=problems.frame(), present=present, ignored_headers=match.unknown,
                       income_year=income_year, rows_read=rows_read)
