@@ -31,13 +31,17 @@ def browser(monkeypatch):
         b.close()
 
 
-def test_login_find_edit_and_see_history(live_server, browser, household, users, tmp_path):
-    page = browser.new_page(locale="zh-CN")
+def log_in(page, live_server, username="officer"):
     page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", "officer")
+    page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(live_server.url + "/")
+
+
+def test_login_find_edit_and_see_history(live_server, browser, household, users, tmp_path):
+    page = browser.new_page(locale="zh-CN")
+    log_in(page, live_server)
     assert "工作区：村A" in page.text_content("h1")
 
     page.goto(live_server.url + "/registry/households/")
@@ -95,11 +99,7 @@ def test_upload_validate_confirm_import(live_server, browser, users, tmp_path):
     good = write_csv(tmp_path / "村A监测户-修正.csv", base_rows()[:3])
 
     page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", "officer")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
+    log_in(page, live_server)
     page.click("text=导入")
     page.set_input_files("#id_file", str(bad))
     page.click("#upload-form button[type=submit]")
@@ -139,11 +139,7 @@ def test_upload_a_national_work_file_after_the_persons(live_server, browser, use
     path = write_csv(tmp_path / "（务工月监测）已外出务工信息.csv", rows, headers=headers)
 
     page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", "officer")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
+    log_in(page, live_server)
     page.goto(live_server.url + "/imports/")
     page.set_input_files("#id_file", str(path))
     page.click("#upload-form button[type=submit]")
