@@ -44,6 +44,7 @@ def test_household_file_updates_the_households_and_logs_each_change(registry, tm
     path = write_xlsx(tmp_path / "（乡村建设）户信息.xlsx", living_rows(), headers=LIVING, titles=["（乡村建设）户信息"])
     out = run_import(path, actor=registry["county"])
     assert out.loaded and out.layout == "living" and out.header_row == 2
+    assert out.ignored_headers == ["证件号码"]  # the head's ID is not read: the household is found by 户编号
     assert out.counts == {"records_new": 0, "records_changed": 2, "records_unchanged": 0}
     h1, h2 = Household.objects.get(number="H001"), Household.objects.get(number="H002")
     assert (h1.land_cultivated, h1.land_irrigated, h1.road_distance_km) == (Decimal("3.5"), Decimal("2"), Decimal("1.2"))

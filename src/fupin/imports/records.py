@@ -119,7 +119,8 @@ def record_layouts() -> tuple[RecordLayout, ...]:
     number, id_number = _person_column(HH), _person_column("member.id_number")
     areas = tuple(_area_columns())
     return (
-        RecordLayout("living", "（乡村建设）户信息", Household, (*areas, number, id_number, *living),
+        # The household file's 证件号码 (the head's) is not read: the household is found by 户编号.
+        RecordLayout("living", "（乡村建设）户信息", Household, (*areas, number, *living),
                      required=(HH,), signature=tuple(column_id(c) for c in living)),
         RecordLayout("work-actual", "（务工月监测）已外出务工信息", WorkRecord, (*areas, number, id_number, *work),
                      required=(HH, "member.id_number", "work.place"), signature=tuple(column_id(c) for c in work),
