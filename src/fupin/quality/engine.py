@@ -115,3 +115,18 @@ def person_household_columns(rules: list[Rule], params: dict[str, ParamSets]) ->
             for e in exprs:
                 needed |= {n[2:] for n in e.meta.root_names() if n.startswith("h_")}
     return needed
+
+
+def reads_area_wide(rule: Rule, params: dict[str, ParamSets]) -> bool:
+    """Whether the rule compares members across households (reads a column of
+    :data:`fupin.quality.frames.AREA_WIDE_COLUMNS`): a run read in chunks evaluates such rules once, after the
+    last chunk."""
+    from .frames import AREA_WIDE_COLUMNS
+
+    for _subtree, p in params.get(rule.code) or [(None, rule.resolve(None))]:
+        if p is None:
+            continue
+        exprs = [rule.expr(p)] + ([rule.detail(p)] if rule.detail else [])
+        if any(n in AREA_WIDE_COLUMNS for e in exprs for n in e.meta.root_names()):
+            return True
+    return False

@@ -316,60 +316,42 @@ def _covers_registry(bounds: tuple[str, str] | None) -> bool:
         return cur.fetchone() is None
 
 
-def area_wide(*, check_date: dt.date, area_code: str) -> pl.DataFrame:
-    """Cross-household columns over a whole run area, from a lean snapshot (ID numbers, phones, work counties):
-    the rules that compare members of different households see the whole area even when the run reads it in
-    chunks."""
-    from .catalogue import REGISTERED, applies_expr
-
-    where = _where(area_code, None)
-    adbc = sqlite_adbc_ok()
-    whole = _covers_registry(_range(area_code, None))
-    parallel = parallel_reads()
-    lean_h = {"id": INT, "household_type": TEXT, "monitor_kind": TEXT}
-    lean_m = {"id": INT, "household_id": INT, "id_number": TEXT, "phone": TEXT}
-    in_area = "" if whole else f" AND m.household_id IN (SELECT h.id FROM registry_household h WHERE {where})"
-    member_sql = f"SELECT {_select('m', lean_m)} FROM registry_member m WHERE m.is_active = {_true()}{in_area}"
-    span = _household_id_span() if parallel else None
-    members_q = [member_sql + f" AND m.household_id BETWEEN {a} AND {b}" for a, b in _halves(*span)] \
-        if span else [member_sql]
-    queries = [
-        (f"SELECT {_select('h', lean_h)} FROM registry_household h WHERE {where}", lean_h),
-        *[(q, lean_m) for q in members_q],
-        (f"SELECT {_select('w', WORK_COLUMNS)} FROM registry_workrecord w" + (
-            "" if whole else f" WHERE w.member_id IN (SELECT m.id FROM registry_member m WHERE "
-                             f"m.is_active = {_true()}{in_area})"), WORK_COLUMNS),
-    ]
-    results = _read_all(queries, adbc=adbc, parallel=parallel)
-    hh, *member_parts, work = results
-    members = member_parts[0] if len(member_parts) == 1 else pl.concat(member_parts)
-    # Only members of registered households take part (as in :func:`_area_wide_columns`): filter the households
-    # first, so that the join carries only those members.
-    registered = hh.filter(applies_expr(REGISTERED)).select(
-        pl.col("id").alias("household_id"), pl.col("household_type").alias("h_household_type"),
-        pl.col("monitor_kind").alias("h_monitor_kind"))
-    persons = members.join(registered, on="household_id", how="inner")
-    persons = persons.join(_work_aggregates(work, check_date).select("member_id", "wr_county"), left_on="id",
-                           right_on="member_id", how="left")
-    return _area_wide_columns(persons)
-
-
 def _area_wide_columns(persons: pl.DataFrame) -> pl.DataFrame:
     """Per member of a registered household (poor, exited, monitored) whose ID number another such member also
     holds, or who has a work county: how many hold the ID number, and the smallest and largest work county among
     such members sharing the phone. Only those members get a row (few; joined onto the persons frame)."""
+    return area_wide_from(*area_wide_inputs(persons))
+
+
+# The columns :func:`area_wide_from` gives (besides ``id``); rules reading them compare across households.
+AREA_WIDE_COLUMNS = ("id_count", "phone_county_min", "phone_county_max")
+NO_AREA_WIDE = pl.DataFrame(schema={"id": pl.Int64, "id_count": pl.UInt32, "phone_county_min": pl.Utf8,
+                                    "phone_county_max": pl.Utf8})
+
+
+def area_wide_inputs(persons: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What the cross-household comparison needs of a persons frame, as two lean frames: registered members with
+    an ID number (``id``, ``household_id``, ``id_number``) and registered members with a phone and a work county
+    (``id``, ``household_id``, ``phone``, ``wr_county``). A run read in chunks keeps these of every chunk and
+    compares them once after the last (:func:`area_wide_from` over their concatenation)."""
     from .catalogue import REGISTERED, applies_expr
 
     # Lazy: only the columns named are read from the (wide) persons frame before filtering.
-    reg = persons.lazy().filter(applies_expr(REGISTERED, "h_")).select("id", "id_number", "phone", "wr_county") \
-        .collect()
-    with_id = reg.filter(pl.col("id_number") != "")
-    dups = with_id.filter(pl.col("id_number").is_duplicated())
-    ids = dups.select("id", pl.len().over("id_number").alias("id_count"))
-    workers = reg.filter((pl.col("phone") != "") & (pl.col("wr_county").fill_null("") != ""))
+    reg = persons.lazy().filter(applies_expr(REGISTERED, "h_"))
+    ids = reg.filter(pl.col("id_number") != "").select("id", "household_id", "id_number")
+    workers = reg.filter((pl.col("phone") != "") & (pl.col("wr_county").fill_null("") != "")).select(
+        "id", "household_id", "phone", "wr_county")
+    ids, workers = pl.collect_all([ids, workers])
+    return ids, workers
+
+
+def area_wide_from(ids: pl.DataFrame, workers: pl.DataFrame) -> pl.DataFrame:
+    """The area-wide columns (:data:`AREA_WIDE_COLUMNS`) from :func:`area_wide_inputs` of the whole area."""
+    dups = ids.filter(pl.col("id_number").is_duplicated())
+    counted = dups.select("id", pl.len().over("id_number").alias("id_count"))
     phones = workers.select("id", pl.col("wr_county").min().over("phone").alias("phone_county_min"),
                             pl.col("wr_county").max().over("phone").alias("phone_county_max"))
-    return ids.join(phones, on="id", how="full", coalesce=True)
+    return counted.join(phones, on="id", how="full", coalesce=True)
 
 
 # --- derived columns --------------------------------------------------------------------------------------------
