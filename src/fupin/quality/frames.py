@@ -231,9 +231,10 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
     income_cols = {"household_id": INT, **INCOME_COLUMNS}
     # Child tables filtered with IN (subquery) rather than a join: both databases then scan the child table in
     # its own order instead of probing it household by household (1M members on SQLite: 2.3 s against 3.8 s).
-    households = f"SELECT h.id FROM registry_household h WHERE {where}"
+    households_from = f"registry_household h WHERE {where}"
     if id_range:
-        households += f" AND h.id BETWEEN {int(id_range[0])} AND {int(id_range[1])}"
+        households_from += f" AND h.id BETWEEN {int(id_range[0])} AND {int(id_range[1])}"
+    households = f"SELECT h.id FROM {households_from}"
 
     def within(column: str, ids: tuple[int, int] | None = id_range) -> str:
         """``column IN (households)``, with the chunk's id range (or part of it) first for the index."""
@@ -256,11 +257,17 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
         members_q = [member_sql + f" AND {within('m.household_id', part)}" for part in _halves(*id_range)]
     else:
         members_q = [member_sql + f" AND {within('m.household_id')}"]
+    # A chunk's incomes by its household-id range alone, matched to its households here: with the households as
+    # a subquery too, PostgreSQL hashes them and scans every income (at 10M persons ~1 s more a chunk).
+    incomes_within = f"i.household_id BETWEEN {int(id_range[0])} AND {int(id_range[1])}" if id_range \
+        else within("i.household_id")
     queries = [
-        (f"SELECT {_select('h', HOUSEHOLD_COLUMNS)} FROM registry_household h WHERE {where}", HOUSEHOLD_COLUMNS),
+        # A chunk's households by its id range too: the village range alone leads PostgreSQL to scan the whole
+        # table for each chunk (10M persons: 950 MB a chunk, ~0.7 s of its CPU), the id range to the primary key.
+        (f"SELECT {_select('h', HOUSEHOLD_COLUMNS)} FROM {households_from}", HOUSEHOLD_COLUMNS),
         *[(q, MEMBER_COLUMNS) for q in members_q],
         (f"SELECT {_select('i', income_cols)} FROM registry_incomerecord i WHERE i.year <= {int(check_date.year)}"
-         + ("" if whole else f" AND {within('i.household_id')}"), income_cols),
+         + ("" if whole else f" AND {incomes_within}"), income_cols),
         (f"SELECT {_select('w', WORK_COLUMNS)} FROM registry_workrecord w"
          + ("" if whole else f" WHERE w.member_id IN (SELECT m.id FROM registry_member m WHERE "
                              f"m.is_active = {_true()} AND {within('m.household_id')})"),
@@ -270,9 +277,10 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
     results = _read_all(queries, adbc=adbc, parallel=parallel)
     hh, *member_parts, incomes, work = results
     members = member_parts[0] if len(member_parts) == 1 else pl.concat(member_parts)
+    if whole or id_range:
+        incomes = incomes.filter(pl.col("household_id").is_in(hh["id"].implode()))
     if whole:
         members = members.filter(pl.col("household_id").is_in(hh["id"].implode()))
-        incomes = incomes.filter(pl.col("household_id").is_in(hh["id"].implode()))
         work = work.filter(pl.col("member_id").is_in(members["id"].implode()))
     if household_ids is None:
         village_where = "a.code BETWEEN '{}' AND '{}'".format(*bounds) if bounds else "TRUE"
@@ -320,38 +328,68 @@ def _area_wide_columns(persons: pl.DataFrame) -> pl.DataFrame:
     """Per member of a registered household (poor, exited, monitored) whose ID number another such member also
     holds, or who has a work county: how many hold the ID number, and the smallest and largest work county among
     such members sharing the phone. Only those members get a row (few; joined onto the persons frame)."""
-    return area_wide_from(*area_wide_inputs(persons))
+    from .catalogue import REGISTERED, applies_expr
+
+    # Lazy: only the columns named are read from the (wide) persons frame before filtering.
+    reg = persons.lazy().filter(applies_expr(REGISTERED, "h_")).select("id", "id_number", "phone", "wr_county") \
+        .collect()
+    with_id = reg.filter(pl.col("id_number") != "")
+    dups = with_id.filter(pl.col("id_number").is_duplicated())
+    ids = dups.select("id", pl.len().over("id_number").alias("id_count"))
+    workers = reg.filter((pl.col("phone") != "") & (pl.col("wr_county").fill_null("") != ""))
+    phones = workers.select("id", pl.col("wr_county").min().over("phone").alias("phone_county_min"),
+                            pl.col("wr_county").max().over("phone").alias("phone_county_max"))
+    return ids.join(phones, on="id", how="full", coalesce=True)
 
 
-# The columns :func:`area_wide_from` gives (besides ``id``); rules reading them compare across households.
+# The columns :func:`_area_wide_columns` gives (besides ``id``); rules reading them compare across households.
 AREA_WIDE_COLUMNS = ("id_count", "phone_county_min", "phone_county_max")
 NO_AREA_WIDE = pl.DataFrame(schema={"id": pl.Int64, "id_count": pl.UInt32, "phone_county_min": pl.Utf8,
                                     "phone_county_max": pl.Utf8})
 
 
 def area_wide_inputs(persons: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """What the cross-household comparison needs of a persons frame, as two lean frames: registered members with
-    an ID number (``id``, ``household_id``, ``id_number``) and registered members with a phone and a work county
-    (``id``, ``household_id``, ``phone``, ``wr_county``). A run read in chunks keeps these of every chunk and
-    compares them once after the last (:func:`area_wide_from` over their concatenation)."""
+    """What the cross-household comparison needs of a chunk's persons frame, as two lean frames: registered
+    members with an ID number (``id``, ``household_id`` and a 64-bit hash of the number: 24 bytes a member
+    instead of ~50 with the text, and a hash compares faster) and registered members with a phone and a work
+    county (``id``, ``household_id``, ``phone``, ``wr_county``: few). A run read in chunks keeps these of every
+    chunk and compares them once after the last (:func:`area_wide_candidates`)."""
     from .catalogue import REGISTERED, applies_expr
 
     # Lazy: only the columns named are read from the (wide) persons frame before filtering.
     reg = persons.lazy().filter(applies_expr(REGISTERED, "h_"))
-    ids = reg.filter(pl.col("id_number") != "").select("id", "household_id", "id_number")
+    ids = reg.filter(pl.col("id_number") != "").select("id", "household_id",
+                                                         pl.col("id_number").hash().alias("id_hash"))
     workers = reg.filter((pl.col("phone") != "") & (pl.col("wr_county").fill_null("") != "")).select(
         "id", "household_id", "phone", "wr_county")
     ids, workers = pl.collect_all([ids, workers])
     return ids, workers
 
 
-def area_wide_from(ids: pl.DataFrame, workers: pl.DataFrame) -> pl.DataFrame:
-    """The area-wide columns (:data:`AREA_WIDE_COLUMNS`) from :func:`area_wide_inputs` of the whole area."""
-    dups = ids.filter(pl.col("id_number").is_duplicated())
-    counted = dups.select("id", pl.len().over("id_number").alias("id_count"))
-    phones = workers.select("id", pl.col("wr_county").min().over("phone").alias("phone_county_min"),
+def area_wide_candidates(ids: pl.DataFrame, workers: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame]:
+    """From :func:`area_wide_inputs` of every chunk: the households holding members the cross-household rules may
+    find, and the phone columns of those members.
+
+    Members whose ID-number hash another member shares: every holder of a duplicated number is among them (equal
+    numbers hash equally), so counting the numbers over these households alone (:func:`id_counts`) is exact; a
+    hash collision only adds a household whose count is then 1."""
+    dup = ids.filter(pl.col("id_hash").is_duplicated()).select("id", "household_id")
+    phones = workers.select("id", "household_id", pl.col("wr_county").min().over("phone").alias("phone_county_min"),
                             pl.col("wr_county").max().over("phone").alias("phone_county_max"))
-    return counted.join(phones, on="id", how="full", coalesce=True)
+    phones = phones.filter(pl.col("phone_county_min") != pl.col("phone_county_max"))
+    households = pl.concat([dup["household_id"], phones["household_id"]]).unique().sort()
+    return households, phones.drop("household_id")
+
+
+def id_counts(hh: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """``id``, ``id_count`` of the members of registered households (typed table frames) holding an ID number
+    another of them holds: :func:`_area_wide_columns` over the tables of :func:`area_wide_candidates`' households."""
+    from .catalogue import REGISTERED, applies_expr
+
+    registered = hh.filter(applies_expr(REGISTERED))["id"]
+    held = members.filter(pl.col("household_id").is_in(registered.implode()) & (pl.col("id_number") != ""))
+    return held.filter(pl.col("id_number").is_duplicated()).select(
+        "id", pl.len().over("id_number").alias("id_count"))
 
 
 # --- derived columns --------------------------------------------------------------------------------------------

@@ -102,9 +102,10 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
             if ahead:
                 ahead.close()
         if cross:
-            parts.append(_cross_household(cross, resolved, lean, check_date=check_date, columns=columns,
-                                          timings=timings))
+            found = _cross_household(cross, resolved, lean, check_date=check_date, columns=columns, timings=timings)
             del lean
+            if found is not None:
+                parts.append(found)
         ev = engine.Evaluation(findings=pl.concat(parts))
         timings = {k: round(v, 3) for k, v in timings.items()}
         if chunks:
@@ -135,26 +136,26 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
 
 
 def _cross_household(rules: list[catalogue.Rule], resolved: dict, lean: list[tuple[pl.DataFrame, pl.DataFrame]], *,
-                     check_date: dt.date, columns: set[str], timings: dict) -> pl.DataFrame:
-    """Findings of the cross-household ``rules`` of a chunked run, after its last chunk.
+                     check_date: dt.date, columns: set[str], timings: dict) -> pl.DataFrame | None:
+    """Findings of the cross-household ``rules`` of a chunked run, after its last chunk (None: no member can
+    have any).
 
     ``lean``: :func:`frames.area_wide_inputs` of every chunk. Compared over the whole area, they name the few
     members these rules can find (an ID number held twice, a phone shared across work counties); only their
-    households are read again and evaluated, with the area-wide columns joined. This replaces a separate read of
+    households are read again and evaluated, with the area-wide columns joined (:func:`frames.id_counts`). This replaces a separate read of
     every member's ID number and phone before the first chunk (at 10M persons ~13 s of database and driver time
     competing with the first chunk's read)."""
     t = time.perf_counter()
-    wide = frames.area_wide_from(pl.concat([ids for ids, _w in lean]), pl.concat([w for _i, w in lean]))
-    found = wide.filter((pl.col("id_count") > 1) | (pl.col("phone_county_min") != pl.col("phone_county_max")))
-    members = pl.concat([pl.concat([ids.select("id", "household_id"), w.select("id", "household_id")])
-                         for ids, w in lean])
-    household_ids = members.join(found.select("id"), on="id", how="semi")["household_id"].unique().sort()
+    household_ids, phones = frames.area_wide_candidates(pl.concat([ids for ids, _w in lean]),
+                                                        pl.concat([w for _i, w in lean]))
     timings["rules"] += time.perf_counter() - t
     if household_ids.is_empty():
-        return pl.DataFrame(schema=engine.FINDING_SCHEMA)
+        return None
     t = time.perf_counter()
-    fr = frames.load(check_date=check_date, household_ids=household_ids.to_list(), household_columns=columns,
-                     area_wide=found)
+    tables = frames.read_tables(check_date=check_date, household_ids=household_ids.to_list())
+    wide = frames.id_counts(tables.hh, tables.members).join(phones, on="id", how="full", coalesce=True)
+    fr = frames.build(tables.hh, tables.members, tables.incomes, tables.work, tables.villages,
+                      check_date=check_date, household_columns=columns, area_wide=wide)
     timings["snapshot"] += time.perf_counter() - t
     t = time.perf_counter()
     findings = engine.evaluate(fr, rules, resolved).findings
