@@ -68,12 +68,13 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
         timings = {}
         t = time.perf_counter()
         columns = engine.person_household_columns(rules, resolved)
+        table_columns = engine.table_columns(rules, resolved)
         chunks, id_ranges = _plan(area_code, _chunk_persons())
         timings.update(snapshot=time.perf_counter() - t, rules=0.0)
         parts, persons, households = [], 0, 0
         # PostgreSQL: each chunk's tables are read (on separate connections, in a thread) while the one before is
         # evaluated, so that the database and Polars work at once. Memory: one chunk's tables more.
-        ahead = _ReadAhead(check_date, chunks, id_ranges) if chunks and frames.parallel_reads() \
+        ahead = _ReadAhead(check_date, chunks, id_ranges, table_columns) if chunks and frames.parallel_reads() \
             and connection.vendor == "postgresql" else None
         # Chunked runs: the few rules comparing members across households (duplicate ID numbers, shared phones)
         # wait until every chunk has passed; each chunk leaves only the lean columns they compare.
@@ -86,7 +87,7 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
                 step(f"读取数据快照（第{n}/{len(chunks or [None])}部分）", 10 + 60 * (n - 1) // len(chunks or [None]))
                 tables = ahead.take(n - 1) if ahead else None
                 fr = frames.load(check_date=check_date, area_code=None if villages else area_code,
-                                 villages=villages, household_columns=columns,
+                                 villages=villages, household_columns=columns, columns=table_columns,
                                  area_wide=frames.NO_AREA_WIDE if villages else None,
                                  id_range=id_ranges[n - 1] if villages else None, tables=tables)
                 del tables
@@ -102,7 +103,8 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
             if ahead:
                 ahead.close()
         if cross:
-            found = _cross_household(cross, resolved, lean, check_date=check_date, columns=columns, timings=timings)
+            found = _cross_household(cross, resolved, lean, check_date=check_date, columns=columns,
+                                     table_columns=table_columns, timings=timings)
             del lean
             if found is not None:
                 parts.append(found)
@@ -136,7 +138,8 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
 
 
 def _cross_household(rules: list[catalogue.Rule], resolved: dict, lean: list[tuple[pl.DataFrame, pl.DataFrame]], *,
-                     check_date: dt.date, columns: set[str], timings: dict) -> pl.DataFrame | None:
+                     check_date: dt.date, columns: set[str], table_columns: set[str], timings: dict
+                     ) -> pl.DataFrame | None:
     """Findings of the cross-household ``rules`` of a chunked run, after its last chunk (None: no member can
     have any).
 
@@ -152,7 +155,7 @@ def _cross_household(rules: list[catalogue.Rule], resolved: dict, lean: list[tup
     if household_ids.is_empty():
         return None
     t = time.perf_counter()
-    tables = frames.read_tables(check_date=check_date, household_ids=household_ids.to_list())
+    tables = frames.read_tables(check_date=check_date, household_ids=household_ids.to_list(), columns=table_columns)
     wide = frames.id_counts(tables.hh, tables.members).join(phones, on="id", how="full", coalesce=True)
     fr = frames.build(tables.hh, tables.members, tables.incomes, tables.work, tables.villages,
                       check_date=check_date, household_columns=columns, area_wide=wide)
@@ -166,16 +169,18 @@ def _cross_household(rules: list[catalogue.Rule], resolved: dict, lean: list[tup
 class _ReadAhead:
     """Reads the tables of chunk after chunk in a background thread, one chunk ahead of the evaluation."""
 
-    def __init__(self, check_date: dt.date, chunks: list[tuple[str, str]], id_ranges: list[tuple[int, int]]):
+    def __init__(self, check_date: dt.date, chunks: list[tuple[str, str]], id_ranges: list[tuple[int, int]],
+                 columns: set[str]):
         from concurrent.futures import ThreadPoolExecutor
 
-        self.check_date, self.chunks, self.id_ranges = check_date, chunks, id_ranges
+        self.check_date, self.chunks, self.id_ranges, self.columns = check_date, chunks, id_ranges, columns
         self.pool = ThreadPoolExecutor(max_workers=1)
         self.pending = {0: self.pool.submit(self._read, 0)}
 
     def _read(self, i: int) -> frames.Tables:
         try:
-            return frames.read_tables(check_date=self.check_date, villages=self.chunks[i], id_range=self.id_ranges[i])
+            return frames.read_tables(check_date=self.check_date, villages=self.chunks[i], id_range=self.id_ranges[i],
+                                      columns=self.columns)
         finally:
             connection.close()  # this thread's own Django connection (the queries are ADBC's)
 
@@ -277,19 +282,20 @@ def reconcile(findings: pl.DataFrame, *, scope: str, rule_codes: list[str], run:
         # keys are dropped and rebuilt after the load (one pass each, instead of per-row index maintenance and
         # per-row deferred foreign-key checks at commit).
         big = new.height > BIG_LOAD and new.height > existing.height
+        table = Problem._meta.db_table
+        constraints = []
         if big and w.vendor == "postgresql":
             # For this transaction only: the index builds sort in memory, and re-adding the foreign keys checks
-            # every row against the registry with hash joins that would spill to disk with the default 4 MB.
+            # every row against the registry with joins that would spill to disk with the default 4 MB. No JIT:
+            # compiling the checks' queries costs more than it saves.
             w.execute("SET LOCAL maintenance_work_mem = '256MB'")
             w.execute("SET LOCAL work_mem = '256MB'")
-            # Re-adding a foreign key checks every problem against the registry: as a merge of the new index
-            # with the registry's primary key rather than a hash of the whole registry (10M members: 1.8 s, not
-            # 2.8 s). Back to the default below for the rest of the transaction.
-            w.execute("SET LOCAL enable_hashjoin = off")
-        with w.deferred_indexes([Problem._meta.db_table], enabled=big):
+            w.execute("SET LOCAL jit = off")
+            constraints = _drop_constraints(w, table)
+        with w.deferred_indexes([table], enabled=big):
             _insert_new(w, new, run_id=run_id, now=now, big=big)
-        if big and w.vendor == "postgresql":
-            w.execute("SET LOCAL enable_hashjoin TO DEFAULT")
+        if constraints:
+            _add_constraints(w, table, constraints)
         # Still there: rows are written only where the text or the data version moved (an unchanged problem is
         # confirmed by the run itself: rewriting 300k rows a run would dominate its time).
         moved = seen.with_columns(pl.col("message").str.slice(0, 300)).filter(
@@ -356,6 +362,40 @@ def _insert_new(w: Writer, new: pl.DataFrame, *, run_id, now, big: bool = False)
     w.execute(f'ALTER TABLE "{table}" ' + ", ".join(f'ALTER COLUMN "{c}" SET DEFAULT {v}' for c, v in defaults))
     w.insert(Problem, frame.drop(list(same)))
     w.execute(f'ALTER TABLE "{table}" ' + ", ".join(f'ALTER COLUMN "{c}" DROP DEFAULT' for c, _v in defaults))
+
+
+# Referenced tables larger than this are matched by a merge join when a foreign key is re-added (see below).
+MERGE_CHECK_ROWS = 100_000
+
+
+def _drop_constraints(w: Writer, table: str) -> list[tuple[str, str, str, float]]:
+    """Drop the unique constraints and foreign keys of ``table`` (PostgreSQL) for a first-run load; returns
+    (name, definition, kind, rows of the referenced table) to re-add them with :func:`_add_constraints`.
+
+    The unique key's index is built after the load like the other indexes (one sort, ~1 s less at 10M persons
+    than inserting 3M keys into it one by one); re-adding the constraint checks uniqueness all the same."""
+    found = w.query(
+        f"SELECT c.conname AS name, pg_get_constraintdef(c.oid) AS definition, CAST(c.contype AS TEXT) AS kind, "
+        f"CAST(COALESCE(r.reltuples, 0) AS TEXT) AS referenced FROM pg_constraint c "
+        f"LEFT JOIN pg_class r ON r.oid = c.confrelid "
+        f"WHERE c.conrelid = '\"{table}\"'::regclass AND c.contype IN ('u', 'f') ORDER BY c.contype DESC, c.conname")
+    rows = [(n, d, k, float(r)) for n, d, k, r in found.iter_rows()]
+    for name, _d, _k, _r in rows:
+        w.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+    return rows
+
+
+def _add_constraints(w: Writer, table: str, constraints: list[tuple[str, str, str, float]]) -> None:
+    """Re-add what :func:`_drop_constraints` dropped: unique constraints first, then each foreign key, which
+    PostgreSQL validates with one join of the whole table against the referenced one. The join's kind is chosen
+    per key: a hash of a large referenced table (10M members) costs more than merging it in key order with the new
+    index, while a small one (villages, users, runs) is hashed at once, where a merge would sort millions of rows
+    (villages at 10M persons: 0.8 s instead of 2.3 s)."""
+    for name, definition, kind, referenced in constraints:
+        if kind == "f":
+            w.execute(f"SET LOCAL enable_hashjoin = {'off' if referenced > MERGE_CHECK_ROWS else 'on'}")
+        w.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+    w.execute("SET LOCAL enable_hashjoin TO DEFAULT")
 
 
 def _sql_literal(value) -> str:
