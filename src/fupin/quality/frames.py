@@ -52,6 +52,22 @@ INCOME_COLUMNS = {"year": INT, "wage": NUM, "operating": NUM, "property": NUM, "
 WORK_COLUMNS = {"member_id": INT, "kind": TEXT, "county": TEXT, "start_month": DATE, "end_month": DATE,
                 "monthly_income": NUM}
 PROFILE_COLUMNS = {"village_id": TEXT, "is_exited": BOOL, "total_households": INT, "total_population": INT}
+# Table columns :func:`build` and the findings read whatever the rules name (keys, derived columns, messages).
+# A run reads only these and the ones its rules name (:func:`read_tables` ``columns``).
+BUILD_COLUMNS = {
+    "id", "household_id", "version", "name", "id_number", "birth_date", "labour_capacity", "relationship",
+    "student_status", "education", "work_status", "dibao", "tekun", "health", "med_resident", "med_employee",
+    "dropout_reason", "welfare_post", "phone",  # members
+    "number", "village_id", "household_type", "monitor_kind", "risk_eliminated", "monitor_identified_month",
+    "year",  # households, incomes
+}
+
+
+def _needed(columns: dict[str, str], names: set[str] | None) -> dict[str, str]:
+    """``columns`` narrowed to ``names`` and :data:`BUILD_COLUMNS` (all of them when ``names`` is None)."""
+    if names is None:
+        return columns
+    return {c: k for c, k in columns.items() if c in names or c in BUILD_COLUMNS}
 
 
 @dataclass
@@ -194,7 +210,7 @@ class Tables:
 def load(*, check_date: dt.date, area_code: str | None = None, household_ids: list[int] | None = None,
          villages: tuple[str, str] | None = None, household_columns: set[str] | None = None,
          area_wide: pl.DataFrame | None = None, id_range: tuple[int, int] | None = None,
-         tables: Tables | None = None) -> Frames:
+         tables: Tables | None = None, columns: set[str] | None = None) -> Frames:
     """Snapshot the registry under ``area_code`` (or the villages ``villages[0]``…``villages[1]`` of a chunk, or
     just ``household_ids``) and build the rule frames.
 
@@ -204,7 +220,7 @@ def load(*, check_date: dt.date, area_code: str | None = None, household_ids: li
     ``id_range``: see :func:`read_tables`. ``tables``: what :func:`read_tables` read already (a chunk read ahead
     while the previous one was evaluated)."""
     t = tables or read_tables(check_date=check_date, area_code=area_code, household_ids=household_ids,
-                              villages=villages, id_range=id_range)
+                              villages=villages, id_range=id_range, columns=columns)
     return build(t.hh, t.members, t.incomes, t.work, t.villages, check_date=check_date,
                  household_columns=household_columns, area_wide=area_wide)
 
@@ -221,14 +237,21 @@ def _halves(lo: int, hi: int) -> list[tuple[int, int]]:
 
 
 def read_tables(*, check_date: dt.date, area_code: str | None = None, household_ids: list[int] | None = None,
-                villages: tuple[str, str] | None = None, id_range: tuple[int, int] | None = None) -> Tables:
+                villages: tuple[str, str] | None = None, id_range: tuple[int, int] | None = None,
+                columns: set[str] | None = None) -> Tables:
     """Read the tables of a snapshot (see :func:`load`).
+
+    ``columns``: the table columns the rules name (:func:`fupin.quality.engine.table_columns`); only these and
+    :data:`BUILD_COLUMNS` are read (None: all). Every column read costs the database and the driver per row: at
+    10M persons the unnamed ones (a dozen household columns, four income amounts, two member columns) are ~16%
+    of the values read.
 
     ``id_range``: the smallest and largest household id of the chunk: child rows are then read through the
     household-id index instead of a scan of the whole child table per chunk (ids usually follow villages, as
     households are loaded village by village)."""
     where = _where(area_code, household_ids, villages=villages)
-    income_cols = {"household_id": INT, **INCOME_COLUMNS}
+    income_cols = _needed({"household_id": INT, **INCOME_COLUMNS}, columns)
+    member_cols, household_cols = _needed(MEMBER_COLUMNS, columns), _needed(HOUSEHOLD_COLUMNS, columns)
     # Child tables filtered with IN (subquery) rather than a join: both databases then scan the child table in
     # its own order instead of probing it household by household (1M members on SQLite: 2.3 s against 3.8 s).
     households_from = f"registry_household h WHERE {where}"
@@ -246,7 +269,7 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
     parallel = household_ids is None and parallel_reads()
     # When the run covers every household, the child tables are read whole (no semi-join in the database: 30%
     # faster for 1M members) and matched to the active households here.
-    member_sql = f"SELECT {_select('m', MEMBER_COLUMNS)} FROM registry_member m WHERE m.is_active = {_true()}"
+    member_sql = f"SELECT {_select('m', member_cols)} FROM registry_member m WHERE m.is_active = {_true()}"
     if whole:
         span = _household_id_span() if parallel else None
         # The members (the longest read: both ends of it, database and driver, are busy for the whole of it) in
@@ -264,8 +287,8 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
     queries = [
         # A chunk's households by its id range too: the village range alone leads PostgreSQL to scan the whole
         # table for each chunk (10M persons: 950 MB a chunk, ~0.7 s of its CPU), the id range to the primary key.
-        (f"SELECT {_select('h', HOUSEHOLD_COLUMNS)} FROM {households_from}", HOUSEHOLD_COLUMNS),
-        *[(q, MEMBER_COLUMNS) for q in members_q],
+        (f"SELECT {_select('h', household_cols)} FROM {households_from}", household_cols),
+        *[(q, member_cols) for q in members_q],
         (f"SELECT {_select('i', income_cols)} FROM registry_incomerecord i WHERE i.year <= {int(check_date.year)}"
          + ("" if whole else f" AND {incomes_within}"), income_cols),
         (f"SELECT {_select('w', WORK_COLUMNS)} FROM registry_workrecord w"
@@ -452,7 +475,7 @@ def build(hh: pl.DataFrame, members: pl.DataFrame, incomes: pl.DataFrame, work: 
                          maintain_order="left")
     ident = hh.select("id", pl.col("monitor_identified_month").dt.year().alias("_iy")).join(
         incomes, left_on=["id", "_iy"], right_on=["household_id", "year"], how="inner").select(
-        pl.col("id").alias("household_id"), *[pl.col(c).alias(f"idinc_{c}") for c in INCOME_COLUMNS if c != "year"])
+        pl.col("id").alias("household_id"), *[pl.col(c).alias(f"idinc_{c}") for c in INCOME_COLUMNS if c != "year" and c in incomes.columns])
     households = households.join(ident, left_on="id", right_on="household_id", how="left", maintain_order="left")
     households = households.join(_member_aggregates(persons), left_on="id", right_on="household_id", how="left",
                                  maintain_order="left")
@@ -495,7 +518,7 @@ def _work_aggregates(work: pl.DataFrame, on: dt.date) -> pl.DataFrame:
 
 def _latest_income(incomes: pl.DataFrame, prefix: str) -> pl.DataFrame:
     latest = incomes.sort("household_id", "year").group_by("household_id").last()
-    return latest.select("household_id", *[pl.col(c).alias(prefix + c) for c in INCOME_COLUMNS])
+    return latest.select("household_id", *[pl.col(c).alias(prefix + c) for c in INCOME_COLUMNS if c in latest.columns])
 
 
 def _member_aggregates(persons: pl.DataFrame) -> pl.DataFrame:
