@@ -366,19 +366,22 @@ def _insert_new(w: Writer, new: pl.DataFrame, *, run_id, now, big: bool = False)
     w.execute(f'ALTER TABLE "{table}" ' + ", ".join(f'ALTER COLUMN "{c}" DROP DEFAULT' for c, _v in defaults))
 
 
-# Referenced tables larger than this are matched by a merge join when a foreign key is re-added (see below).
-MERGE_CHECK_ROWS = 100_000
+# Referenced tables larger than this (bytes) are matched by a merge join when a foreign key is re-added (see
+# :func:`_add_constraints`): the registry's members and households, not villages, users or runs. By size, not by
+# the planner's row estimate, which a table never analyzed lacks.
+MERGE_CHECK_BYTES = 32 * 1024 * 1024
 
 
 def _drop_constraints(w: Writer, table: str) -> list[tuple[str, str, str, float, str]]:
     """Drop the unique constraints and foreign keys of ``table`` (PostgreSQL) for a first-run load; returns
-    (name, definition, kind, rows of the referenced table, columns) to re-add them with :func:`_add_constraints`.
+    (name, definition, kind, size of the referenced table, columns) to re-add them with :func:`_add_constraints`.
 
     The unique key's index is built after the load like the other indexes (one sort, ~1 s less at 10M persons
     than inserting 3M keys into it one by one); re-adding the constraint checks uniqueness all the same."""
     found = w.query(
         f"SELECT c.conname AS name, pg_get_constraintdef(c.oid) AS definition, CAST(c.contype AS TEXT) AS kind, "
-        f"CAST(COALESCE(r.reltuples, 0) AS TEXT) AS referenced, (SELECT string_agg(quote_ident(a.attname), ', ') "
+        f"CAST(COALESCE(pg_relation_size(c.confrelid), 0) AS TEXT) AS referenced, "
+        f"(SELECT string_agg(quote_ident(a.attname), ', ') "
         f"FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)) AS columns "
         f"FROM pg_constraint c "
         f"LEFT JOIN pg_class r ON r.oid = c.confrelid "
@@ -405,7 +408,7 @@ def _add_constraints(w: Writer, table: str, constraints: list[tuple[str, str, st
                 # partial index instead of scanning the table (10M persons: ~0.5 s each).
                 w.execute(f'ANALYZE "{table}" ({", ".join(fk_columns)})')
                 analyzed = True
-            w.execute(f"SET LOCAL enable_hashjoin = {'off' if referenced > MERGE_CHECK_ROWS else 'on'}")
+            w.execute(f"SET LOCAL enable_hashjoin = {'off' if referenced > MERGE_CHECK_BYTES else 'on'}")
         w.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
     w.execute("SET LOCAL enable_hashjoin TO DEFAULT")
 
