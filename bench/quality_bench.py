@@ -5,7 +5,8 @@
 
 Per database: a fresh database, the demo county generated at the given size, then three runs of
 ``fupin quality run`` over the whole county, each as its own process (so its peak memory is its own), timed end
-to end and split into snapshot / rules / writing findings (the run's own timings):
+to end and split into snapshot / rules / writing findings (the run's own timings), with the run's CPU time and the
+1-minute load average before and after it (the machine may be shared: a wall time alone can mislead):
 
 1. the first run (every finding is a new problem: the problem list is written from scratch);
 2. the same run again (nothing changes: every finding matches an open problem);
@@ -23,12 +24,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from measure import PG_ADMIN, fresh_database, measured
+from measure import PG_ADMIN, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "quality"
@@ -76,12 +78,28 @@ print("edited")
 """
 
 
-def timed(env: dict, *cmd: str) -> tuple[float, float, str]:
-    secs, rss, rc, p = measured(list(cmd), env)
-    if rc != 0:
+# As :data:`measure.RUNNER`, and the command's CPU time (user + system, its own process tree: not the database
+# server's) and the 1-minute load average when it ends: the machine is shared, so a wall time alone can mislead.
+RUNNER = """
+import os, resource, subprocess, sys, time
+t = time.monotonic()
+p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+dt = time.monotonic() - t
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+sys.stdout.write(p.stdout[-4000:])
+sys.stderr.write(p.stderr[-4000:])
+print(f"@@ {dt:.2f} {ru.ru_maxrss / 1024:.0f} {p.returncode} {ru.ru_utime + ru.ru_stime:.2f} {os.getloadavg()[0]:.2f}")
+"""
+
+
+def timed(env: dict, *cmd: str) -> tuple[float, float, float, float]:
+    """(seconds, peak MB, CPU seconds, load average at the end) of ``cmd`` in its own process."""
+    p = subprocess.run([sys.executable, "-c", RUNNER, *cmd], env=env, capture_output=True, text=True, check=False)
+    m = re.search(r"@@ ([\d.]+) (\d+) (-?\d+) ([\d.]+) ([\d.]+)", p.stdout)
+    if not m or int(m.group(3)) != 0:
         print(p.stdout[-3000:], p.stderr[-3000:], file=sys.stderr)
         raise SystemExit(f"failed: {' '.join(cmd)}")
-    return secs, rss, p.stdout
+    return float(m.group(1)), float(m.group(2)), float(m.group(4)), float(m.group(5))
 
 
 def python(env: dict, code: str) -> str:
@@ -134,12 +152,14 @@ def leg(db: str, persons: int, runs: int = 3, *, out: Path = OUT, pg_name: str =
                           ("after editing 1% of households", EDIT))[:runs]:
         if before:
             python(env, before)
-        secs, rss, _out = timed(env, *run)
+        load = os.getloadavg()[0]
+        secs, rss, cpu, load_after = timed(env, *run)
         info = json.loads(python(env, LAST_RUN))
         t = info["timings"]
         print(f"[{db}] {label}: {secs:.2f} s end to end, peak {rss:.0f} MB; {info['persons']:,} persons, "
               f"{info['findings']:,} findings; snapshot {t['snapshot']} s, rules {t['rules']} s, write {t['write']} s; "
-              f"outcome {info['outcome']}")
+              f"outcome {info['outcome']}; CPU {cpu:.1f} s (the run's process, not the database's); load "
+              f"{load:.1f} before, {load_after:.1f} after")
 
 
 def main() -> None:

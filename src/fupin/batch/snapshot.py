@@ -35,7 +35,10 @@ def read_sql(sql: str, params: tuple = ()) -> pl.DataFrame:
     if connection.vendor == "postgresql":
         import adbc_driver_postgresql.dbapi as adbc_pg
 
-        with adbc_pg.connect(_postgres_uri()) as conn, conn.cursor() as cur:
+        # No JIT for these reads: a snapshot query is a scan or a join over millions of rows, costly enough for
+        # PostgreSQL to compile its expressions (~0.1 s a query, every chunk of a run), for plain column output
+        # that gains nothing from it.
+        with adbc_pg.connect(_postgres_uri() + "?options=-c%20jit%3Doff") as conn, conn.cursor() as cur:
             cur.execute(_numbered(sql), params or None)
             return pl.from_arrow(cur.fetch_arrow_table())
     if connection.vendor == "sqlite":

@@ -115,3 +115,39 @@ def person_household_columns(rules: list[Rule], params: dict[str, ParamSets]) ->
             for e in exprs:
                 needed |= {n[2:] for n in e.meta.root_names() if n.startswith("h_")}
     return needed
+
+
+def reads_area_wide(rule: Rule, params: dict[str, ParamSets]) -> bool:
+    """Whether the rule compares members across households (reads a column of
+    :data:`fupin.quality.frames.AREA_WIDE_COLUMNS`): a run read in chunks evaluates such rules once, after the
+    last chunk."""
+    from .frames import AREA_WIDE_COLUMNS
+
+    for _subtree, p in params.get(rule.code) or [(None, rule.resolve(None))]:
+        if p is None:
+            continue
+        exprs = [rule.expr(p)] + ([rule.detail(p)] if rule.detail else [])
+        if any(n in AREA_WIDE_COLUMNS for e in exprs for n in e.meta.root_names()):
+            return True
+    return False
+
+
+def table_columns(rules: list[Rule], params: dict[str, ParamSets]) -> set[str]:
+    """Names of the table columns the rules read, for :func:`fupin.quality.frames.read_tables` to read only these
+    (with what the frames derive their own columns from): every column a rule's condition, detail or household
+    filter names, without the ``h_`` (household column on the persons frame) and ``inc_`` / ``idinc_`` (income)
+    prefixes. Names of derived columns come along and match no table column."""
+    names: set[str] = set()
+    for rule in rules:
+        exprs = [] if rule.level == VILLAGE else [applies_expr(rule.applies)]
+        for _subtree, p in params.get(rule.code) or [(None, rule.resolve(None))]:
+            if p is not None:
+                exprs += [rule.expr(p)] + ([rule.detail(p)] if rule.detail else [])
+        for e in exprs:
+            for n in e.meta.root_names():
+                for prefix in ("h_", "idinc_", "inc_"):
+                    if n.startswith(prefix):
+                        n = n[len(prefix):]
+                        break
+                names.add(n)
+    return names

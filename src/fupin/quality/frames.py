@@ -52,6 +52,22 @@ INCOME_COLUMNS = {"year": INT, "wage": NUM, "operating": NUM, "property": NUM, "
 WORK_COLUMNS = {"member_id": INT, "kind": TEXT, "county": TEXT, "start_month": DATE, "end_month": DATE,
                 "monthly_income": NUM}
 PROFILE_COLUMNS = {"village_id": TEXT, "is_exited": BOOL, "total_households": INT, "total_population": INT}
+# Table columns :func:`build` and the findings read whatever the rules name (keys, derived columns, messages).
+# A run reads only these and the ones its rules name (:func:`read_tables` ``columns``).
+BUILD_COLUMNS = {
+    "id", "household_id", "version", "name", "id_number", "birth_date", "labour_capacity", "relationship",
+    "student_status", "education", "work_status", "dibao", "tekun", "health", "med_resident", "med_employee",
+    "dropout_reason", "welfare_post", "phone",  # members
+    "number", "village_id", "household_type", "monitor_kind", "risk_eliminated", "monitor_identified_month",
+    "year",  # households, incomes
+}
+
+
+def _needed(columns: dict[str, str], names: set[str] | None) -> dict[str, str]:
+    """``columns`` narrowed to ``names`` and :data:`BUILD_COLUMNS` (all of them when ``names`` is None)."""
+    if names is None:
+        return columns
+    return {c: k for c, k in columns.items() if c in names or c in BUILD_COLUMNS}
 
 
 @dataclass
@@ -194,7 +210,7 @@ class Tables:
 def load(*, check_date: dt.date, area_code: str | None = None, household_ids: list[int] | None = None,
          villages: tuple[str, str] | None = None, household_columns: set[str] | None = None,
          area_wide: pl.DataFrame | None = None, id_range: tuple[int, int] | None = None,
-         tables: Tables | None = None) -> Frames:
+         tables: Tables | None = None, columns: set[str] | None = None) -> Frames:
     """Snapshot the registry under ``area_code`` (or the villages ``villages[0]``…``villages[1]`` of a chunk, or
     just ``household_ids``) and build the rule frames.
 
@@ -204,7 +220,7 @@ def load(*, check_date: dt.date, area_code: str | None = None, household_ids: li
     ``id_range``: see :func:`read_tables`. ``tables``: what :func:`read_tables` read already (a chunk read ahead
     while the previous one was evaluated)."""
     t = tables or read_tables(check_date=check_date, area_code=area_code, household_ids=household_ids,
-                              villages=villages, id_range=id_range)
+                              villages=villages, id_range=id_range, columns=columns)
     return build(t.hh, t.members, t.incomes, t.work, t.villages, check_date=check_date,
                  household_columns=household_columns, area_wide=area_wide)
 
@@ -221,19 +237,27 @@ def _halves(lo: int, hi: int) -> list[tuple[int, int]]:
 
 
 def read_tables(*, check_date: dt.date, area_code: str | None = None, household_ids: list[int] | None = None,
-                villages: tuple[str, str] | None = None, id_range: tuple[int, int] | None = None) -> Tables:
+                villages: tuple[str, str] | None = None, id_range: tuple[int, int] | None = None,
+                columns: set[str] | None = None) -> Tables:
     """Read the tables of a snapshot (see :func:`load`).
+
+    ``columns``: the table columns the rules name (:func:`fupin.quality.engine.table_columns`); only these and
+    :data:`BUILD_COLUMNS` are read (None: all). Every column read costs the database and the driver per row: at
+    10M persons the unnamed ones (a dozen household columns, four income amounts, two member columns) are ~16%
+    of the values read.
 
     ``id_range``: the smallest and largest household id of the chunk: child rows are then read through the
     household-id index instead of a scan of the whole child table per chunk (ids usually follow villages, as
     households are loaded village by village)."""
     where = _where(area_code, household_ids, villages=villages)
-    income_cols = {"household_id": INT, **INCOME_COLUMNS}
+    income_cols = _needed({"household_id": INT, **INCOME_COLUMNS}, columns)
+    member_cols, household_cols = _needed(MEMBER_COLUMNS, columns), _needed(HOUSEHOLD_COLUMNS, columns)
     # Child tables filtered with IN (subquery) rather than a join: both databases then scan the child table in
     # its own order instead of probing it household by household (1M members on SQLite: 2.3 s against 3.8 s).
-    households = f"SELECT h.id FROM registry_household h WHERE {where}"
+    households_from = f"registry_household h WHERE {where}"
     if id_range:
-        households += f" AND h.id BETWEEN {int(id_range[0])} AND {int(id_range[1])}"
+        households_from += f" AND h.id BETWEEN {int(id_range[0])} AND {int(id_range[1])}"
+    households = f"SELECT h.id FROM {households_from}"
 
     def within(column: str, ids: tuple[int, int] | None = id_range) -> str:
         """``column IN (households)``, with the chunk's id range (or part of it) first for the index."""
@@ -245,7 +269,7 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
     parallel = household_ids is None and parallel_reads()
     # When the run covers every household, the child tables are read whole (no semi-join in the database: 30%
     # faster for 1M members) and matched to the active households here.
-    member_sql = f"SELECT {_select('m', MEMBER_COLUMNS)} FROM registry_member m WHERE m.is_active = {_true()}"
+    member_sql = f"SELECT {_select('m', member_cols)} FROM registry_member m WHERE m.is_active = {_true()}"
     if whole:
         span = _household_id_span() if parallel else None
         # The members (the longest read: both ends of it, database and driver, are busy for the whole of it) in
@@ -256,11 +280,17 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
         members_q = [member_sql + f" AND {within('m.household_id', part)}" for part in _halves(*id_range)]
     else:
         members_q = [member_sql + f" AND {within('m.household_id')}"]
+    # A chunk's incomes by its household-id range alone, matched to its households here: with the households as
+    # a subquery too, PostgreSQL hashes them and scans every income (at 10M persons ~1 s more a chunk).
+    incomes_within = f"i.household_id BETWEEN {int(id_range[0])} AND {int(id_range[1])}" if id_range \
+        else within("i.household_id")
     queries = [
-        (f"SELECT {_select('h', HOUSEHOLD_COLUMNS)} FROM registry_household h WHERE {where}", HOUSEHOLD_COLUMNS),
-        *[(q, MEMBER_COLUMNS) for q in members_q],
+        # A chunk's households by its id range too: the village range alone leads PostgreSQL to scan the whole
+        # table for each chunk (10M persons: 950 MB a chunk, ~0.7 s of its CPU), the id range to the primary key.
+        (f"SELECT {_select('h', household_cols)} FROM {households_from}", household_cols),
+        *[(q, member_cols) for q in members_q],
         (f"SELECT {_select('i', income_cols)} FROM registry_incomerecord i WHERE i.year <= {int(check_date.year)}"
-         + ("" if whole else f" AND {within('i.household_id')}"), income_cols),
+         + ("" if whole else f" AND {incomes_within}"), income_cols),
         (f"SELECT {_select('w', WORK_COLUMNS)} FROM registry_workrecord w"
          + ("" if whole else f" WHERE w.member_id IN (SELECT m.id FROM registry_member m WHERE "
                              f"m.is_active = {_true()} AND {within('m.household_id')})"),
@@ -270,9 +300,10 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
     results = _read_all(queries, adbc=adbc, parallel=parallel)
     hh, *member_parts, incomes, work = results
     members = member_parts[0] if len(member_parts) == 1 else pl.concat(member_parts)
+    if whole or id_range:
+        incomes = incomes.filter(pl.col("household_id").is_in(hh["id"].implode()))
     if whole:
         members = members.filter(pl.col("household_id").is_in(hh["id"].implode()))
-        incomes = incomes.filter(pl.col("household_id").is_in(hh["id"].implode()))
         work = work.filter(pl.col("member_id").is_in(members["id"].implode()))
     if household_ids is None:
         village_where = "a.code BETWEEN '{}' AND '{}'".format(*bounds) if bounds else "TRUE"
@@ -316,44 +347,6 @@ def _covers_registry(bounds: tuple[str, str] | None) -> bool:
         return cur.fetchone() is None
 
 
-def area_wide(*, check_date: dt.date, area_code: str) -> pl.DataFrame:
-    """Cross-household columns over a whole run area, from a lean snapshot (ID numbers, phones, work counties):
-    the rules that compare members of different households see the whole area even when the run reads it in
-    chunks."""
-    from .catalogue import REGISTERED, applies_expr
-
-    where = _where(area_code, None)
-    adbc = sqlite_adbc_ok()
-    whole = _covers_registry(_range(area_code, None))
-    parallel = parallel_reads()
-    lean_h = {"id": INT, "household_type": TEXT, "monitor_kind": TEXT}
-    lean_m = {"id": INT, "household_id": INT, "id_number": TEXT, "phone": TEXT}
-    in_area = "" if whole else f" AND m.household_id IN (SELECT h.id FROM registry_household h WHERE {where})"
-    member_sql = f"SELECT {_select('m', lean_m)} FROM registry_member m WHERE m.is_active = {_true()}{in_area}"
-    span = _household_id_span() if parallel else None
-    members_q = [member_sql + f" AND m.household_id BETWEEN {a} AND {b}" for a, b in _halves(*span)] \
-        if span else [member_sql]
-    queries = [
-        (f"SELECT {_select('h', lean_h)} FROM registry_household h WHERE {where}", lean_h),
-        *[(q, lean_m) for q in members_q],
-        (f"SELECT {_select('w', WORK_COLUMNS)} FROM registry_workrecord w" + (
-            "" if whole else f" WHERE w.member_id IN (SELECT m.id FROM registry_member m WHERE "
-                             f"m.is_active = {_true()}{in_area})"), WORK_COLUMNS),
-    ]
-    results = _read_all(queries, adbc=adbc, parallel=parallel)
-    hh, *member_parts, work = results
-    members = member_parts[0] if len(member_parts) == 1 else pl.concat(member_parts)
-    # Only members of registered households take part (as in :func:`_area_wide_columns`): filter the households
-    # first, so that the join carries only those members.
-    registered = hh.filter(applies_expr(REGISTERED)).select(
-        pl.col("id").alias("household_id"), pl.col("household_type").alias("h_household_type"),
-        pl.col("monitor_kind").alias("h_monitor_kind"))
-    persons = members.join(registered, on="household_id", how="inner")
-    persons = persons.join(_work_aggregates(work, check_date).select("member_id", "wr_county"), left_on="id",
-                           right_on="member_id", how="left")
-    return _area_wide_columns(persons)
-
-
 def _area_wide_columns(persons: pl.DataFrame) -> pl.DataFrame:
     """Per member of a registered household (poor, exited, monitored) whose ID number another such member also
     holds, or who has a work county: how many hold the ID number, and the smallest and largest work county among
@@ -370,6 +363,56 @@ def _area_wide_columns(persons: pl.DataFrame) -> pl.DataFrame:
     phones = workers.select("id", pl.col("wr_county").min().over("phone").alias("phone_county_min"),
                             pl.col("wr_county").max().over("phone").alias("phone_county_max"))
     return ids.join(phones, on="id", how="full", coalesce=True)
+
+
+# The columns :func:`_area_wide_columns` gives (besides ``id``); rules reading them compare across households.
+AREA_WIDE_COLUMNS = ("id_count", "phone_county_min", "phone_county_max")
+NO_AREA_WIDE = pl.DataFrame(schema={"id": pl.Int64, "id_count": pl.UInt32, "phone_county_min": pl.Utf8,
+                                    "phone_county_max": pl.Utf8})
+
+
+def area_wide_inputs(persons: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What the cross-household comparison needs of a chunk's persons frame, as two lean frames: registered
+    members with an ID number (``id``, ``household_id`` and a 64-bit hash of the number: 24 bytes a member
+    instead of ~50 with the text, and a hash compares faster) and registered members with a phone and a work
+    county (``id``, ``household_id``, ``phone``, ``wr_county``: few). A run read in chunks keeps these of every
+    chunk and compares them once after the last (:func:`area_wide_candidates`)."""
+    from .catalogue import REGISTERED, applies_expr
+
+    # Lazy: only the columns named are read from the (wide) persons frame before filtering.
+    reg = persons.lazy().filter(applies_expr(REGISTERED, "h_"))
+    ids = reg.filter(pl.col("id_number") != "").select("id", "household_id",
+                                                         pl.col("id_number").hash().alias("id_hash"))
+    workers = reg.filter((pl.col("phone") != "") & (pl.col("wr_county").fill_null("") != "")).select(
+        "id", "household_id", "phone", "wr_county")
+    ids, workers = pl.collect_all([ids, workers])
+    return ids, workers
+
+
+def area_wide_candidates(ids: pl.DataFrame, workers: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame]:
+    """From :func:`area_wide_inputs` of every chunk: the households holding members the cross-household rules may
+    find, and the phone columns of those members.
+
+    Members whose ID-number hash another member shares: every holder of a duplicated number is among them (equal
+    numbers hash equally), so counting the numbers over these households alone (:func:`id_counts`) is exact; a
+    hash collision only adds a household whose count is then 1."""
+    dup = ids.filter(pl.col("id_hash").is_duplicated()).select("id", "household_id")
+    phones = workers.select("id", "household_id", pl.col("wr_county").min().over("phone").alias("phone_county_min"),
+                            pl.col("wr_county").max().over("phone").alias("phone_county_max"))
+    phones = phones.filter(pl.col("phone_county_min") != pl.col("phone_county_max"))
+    households = pl.concat([dup["household_id"], phones["household_id"]]).unique().sort()
+    return households, phones.drop("household_id")
+
+
+def id_counts(hh: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """``id``, ``id_count`` of the members of registered households (typed table frames) holding an ID number
+    another of them holds: :func:`_area_wide_columns` over the tables of :func:`area_wide_candidates`' households."""
+    from .catalogue import REGISTERED, applies_expr
+
+    registered = hh.filter(applies_expr(REGISTERED))["id"]
+    held = members.filter(pl.col("household_id").is_in(registered.implode()) & (pl.col("id_number") != ""))
+    return held.filter(pl.col("id_number").is_duplicated()).select(
+        "id", pl.len().over("id_number").alias("id_count"))
 
 
 # --- derived columns --------------------------------------------------------------------------------------------
@@ -432,7 +475,7 @@ def build(hh: pl.DataFrame, members: pl.DataFrame, incomes: pl.DataFrame, work: 
                          maintain_order="left")
     ident = hh.select("id", pl.col("monitor_identified_month").dt.year().alias("_iy")).join(
         incomes, left_on=["id", "_iy"], right_on=["household_id", "year"], how="inner").select(
-        pl.col("id").alias("household_id"), *[pl.col(c).alias(f"idinc_{c}") for c in INCOME_COLUMNS if c != "year"])
+        pl.col("id").alias("household_id"), *[pl.col(c).alias(f"idinc_{c}") for c in INCOME_COLUMNS if c != "year" and c in incomes.columns])
     households = households.join(ident, left_on="id", right_on="household_id", how="left", maintain_order="left")
     households = households.join(_member_aggregates(persons), left_on="id", right_on="household_id", how="left",
                                  maintain_order="left")
@@ -475,7 +518,7 @@ def _work_aggregates(work: pl.DataFrame, on: dt.date) -> pl.DataFrame:
 
 def _latest_income(incomes: pl.DataFrame, prefix: str) -> pl.DataFrame:
     latest = incomes.sort("household_id", "year").group_by("household_id").last()
-    return latest.select("household_id", *[pl.col(c).alias(prefix + c) for c in INCOME_COLUMNS])
+    return latest.select("household_id", *[pl.col(c).alias(prefix + c) for c in INCOME_COLUMNS if c in latest.columns])
 
 
 def _member_aggregates(persons: pl.DataFrame) -> pl.DataFrame:

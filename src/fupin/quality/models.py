@@ -121,8 +121,10 @@ class Problem(models.Model):
     message = models.CharField("问题说明", max_length=300)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
     data_version = models.CharField("数据版本", max_length=40, blank=True)  # household[:member] version when found
-    first_run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, related_name="+")
-    last_run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Not indexed: nothing looks problems up by run (related_name "+"), and a first run would rebuild two indexes
+    # over millions of rows holding one value (10M persons: ~2 s). Deleting a run (rare) scans the table instead.
+    first_run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False)
+    last_run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False)
     found_at = models.DateTimeField("发现时间")
     last_seen_at = models.DateTimeField("最近发现时间")
     due_date = models.DateField("整改期限", null=True, blank=True)

@@ -68,36 +68,46 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
         timings = {}
         t = time.perf_counter()
         columns = engine.person_household_columns(rules, resolved)
+        table_columns = engine.table_columns(rules, resolved)
         chunks, id_ranges = _plan(area_code, _chunk_persons())
-        timings.update(snapshot=0.0, rules=0.0)
+        timings.update(snapshot=time.perf_counter() - t, rules=0.0)
         parts, persons, households = [], 0, 0
         # PostgreSQL: each chunk's tables are read (on separate connections, in a thread) while the one before is
         # evaluated, so that the database and Polars work at once. Memory: one chunk's tables more.
-        ahead = _ReadAhead(check_date, chunks, id_ranges) if chunks and frames.parallel_reads() \
+        ahead = _ReadAhead(check_date, chunks, id_ranges, table_columns) if chunks and frames.parallel_reads() \
             and connection.vendor == "postgresql" else None
+        # Chunked runs: the few rules comparing members across households (duplicate ID numbers, shared phones)
+        # wait until every chunk has passed; each chunk leaves only the lean columns they compare.
+        cross = [r for r in rules if engine.reads_area_wide(r, resolved)] if chunks else []
+        local = [r for r in rules if r not in cross]
+        lean: list[tuple[pl.DataFrame, pl.DataFrame]] = []
         try:
-            wide = None
-            if chunks:
-                step("读取跨户比对数据", 5)
-                wide = frames.area_wide(check_date=check_date, area_code=area_code)
-                timings["snapshot"] += time.perf_counter() - t
             for n, villages in enumerate(chunks or [None], start=1):
                 t = time.perf_counter()
                 step(f"读取数据快照（第{n}/{len(chunks or [None])}部分）", 10 + 60 * (n - 1) // len(chunks or [None]))
                 tables = ahead.take(n - 1) if ahead else None
                 fr = frames.load(check_date=check_date, area_code=None if villages else area_code,
-                                 villages=villages, household_columns=columns, area_wide=wide,
+                                 villages=villages, household_columns=columns, columns=table_columns,
+                                 area_wide=frames.NO_AREA_WIDE if villages else None,
                                  id_range=id_ranges[n - 1] if villages else None, tables=tables)
                 del tables
                 timings["snapshot"] += time.perf_counter() - t
                 t = time.perf_counter()
-                parts.append(engine.evaluate(fr, rules, resolved).findings)
+                parts.append(engine.evaluate(fr, local, resolved).findings)
+                if cross:
+                    lean.append(frames.area_wide_inputs(fr.persons))
                 persons, households = persons + fr.persons.height, households + fr.households.height
                 del fr
                 timings["rules"] += time.perf_counter() - t
         finally:
             if ahead:
                 ahead.close()
+        if cross:
+            found = _cross_household(cross, resolved, lean, check_date=check_date, columns=columns,
+                                     table_columns=table_columns, timings=timings)
+            del lean
+            if found is not None:
+                parts.append(found)
         ev = engine.Evaluation(findings=pl.concat(parts))
         timings = {k: round(v, 3) for k, v in timings.items()}
         if chunks:
@@ -127,19 +137,50 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
     return run
 
 
+def _cross_household(rules: list[catalogue.Rule], resolved: dict, lean: list[tuple[pl.DataFrame, pl.DataFrame]], *,
+                     check_date: dt.date, columns: set[str], table_columns: set[str], timings: dict
+                     ) -> pl.DataFrame | None:
+    """Findings of the cross-household ``rules`` of a chunked run, after its last chunk (None: no member can
+    have any).
+
+    ``lean``: :func:`frames.area_wide_inputs` of every chunk. Compared over the whole area, they name the few
+    members these rules can find (an ID number held twice, a phone shared across work counties); only their
+    households are read again and evaluated, with the area-wide columns joined (:func:`frames.id_counts`). This replaces a separate read of
+    every member's ID number and phone before the first chunk (at 10M persons ~13 s of database and driver time
+    competing with the first chunk's read)."""
+    t = time.perf_counter()
+    household_ids, phones = frames.area_wide_candidates(pl.concat([ids for ids, _w in lean]),
+                                                        pl.concat([w for _i, w in lean]))
+    timings["rules"] += time.perf_counter() - t
+    if household_ids.is_empty():
+        return None
+    t = time.perf_counter()
+    tables = frames.read_tables(check_date=check_date, household_ids=household_ids.to_list(), columns=table_columns)
+    wide = frames.id_counts(tables.hh, tables.members).join(phones, on="id", how="full", coalesce=True)
+    fr = frames.build(tables.hh, tables.members, tables.incomes, tables.work, tables.villages,
+                      check_date=check_date, household_columns=columns, area_wide=wide)
+    timings["snapshot"] += time.perf_counter() - t
+    t = time.perf_counter()
+    findings = engine.evaluate(fr, rules, resolved).findings
+    timings["rules"] += time.perf_counter() - t
+    return findings
+
+
 class _ReadAhead:
     """Reads the tables of chunk after chunk in a background thread, one chunk ahead of the evaluation."""
 
-    def __init__(self, check_date: dt.date, chunks: list[tuple[str, str]], id_ranges: list[tuple[int, int]]):
+    def __init__(self, check_date: dt.date, chunks: list[tuple[str, str]], id_ranges: list[tuple[int, int]],
+                 columns: set[str]):
         from concurrent.futures import ThreadPoolExecutor
 
-        self.check_date, self.chunks, self.id_ranges = check_date, chunks, id_ranges
+        self.check_date, self.chunks, self.id_ranges, self.columns = check_date, chunks, id_ranges, columns
         self.pool = ThreadPoolExecutor(max_workers=1)
         self.pending = {0: self.pool.submit(self._read, 0)}
 
     def _read(self, i: int) -> frames.Tables:
         try:
-            return frames.read_tables(check_date=self.check_date, villages=self.chunks[i], id_range=self.id_ranges[i])
+            return frames.read_tables(check_date=self.check_date, villages=self.chunks[i], id_range=self.id_ranges[i],
+                                      columns=self.columns)
         finally:
             connection.close()  # this thread's own Django connection (the queries are ADBC's)
 
@@ -163,7 +204,8 @@ def _chunk_persons() -> int:
 def plan_chunks(area_code: str, max_persons: int) -> list[tuple[str, str]] | None:
     """Runs over more than ``max_persons`` read the area in chunks of whole, consecutive villages (so memory stays
     bounded at 10M persons); None when one snapshot will do. Household rules and village rules only look inside a
-    household or village; the few rules comparing across households read :func:`frames.area_wide`."""
+    household or village; the few rules comparing across households are evaluated after the last chunk
+    (:func:`_cross_household`)."""
     return _plan(area_code, max_persons)[0]
 
 
@@ -240,19 +282,20 @@ def reconcile(findings: pl.DataFrame, *, scope: str, rule_codes: list[str], run:
         # keys are dropped and rebuilt after the load (one pass each, instead of per-row index maintenance and
         # per-row deferred foreign-key checks at commit).
         big = new.height > BIG_LOAD and new.height > existing.height
+        table = Problem._meta.db_table
+        constraints = []
         if big and w.vendor == "postgresql":
             # For this transaction only: the index builds sort in memory, and re-adding the foreign keys checks
-            # every row against the registry with hash joins that would spill to disk with the default 4 MB.
+            # every row against the registry with joins that would spill to disk with the default 4 MB. No JIT:
+            # compiling the checks' queries costs more than it saves.
             w.execute("SET LOCAL maintenance_work_mem = '256MB'")
             w.execute("SET LOCAL work_mem = '256MB'")
-            # Re-adding a foreign key checks every problem against the registry: as a merge of the new index
-            # with the registry's primary key rather than a hash of the whole registry (10M members: 1.8 s, not
-            # 2.8 s). Back to the default below for the rest of the transaction.
-            w.execute("SET LOCAL enable_hashjoin = off")
-        with w.deferred_indexes([Problem._meta.db_table], enabled=big):
+            w.execute("SET LOCAL jit = off")
+            constraints = _drop_constraints(w, table)
+        with w.deferred_indexes([table], enabled=big):
             _insert_new(w, new, run_id=run_id, now=now, big=big)
-        if big and w.vendor == "postgresql":
-            w.execute("SET LOCAL enable_hashjoin TO DEFAULT")
+        if constraints:
+            _add_constraints(w, table, constraints)
         # Still there: rows are written only where the text or the data version moved (an unchanged problem is
         # confirmed by the run itself: rewriting 300k rows a run would dominate its time).
         moved = seen.with_columns(pl.col("message").str.slice(0, 300)).filter(
@@ -288,8 +331,10 @@ def _insert_new(w: Writer, new: pl.DataFrame, *, run_id, now, big: bool = False)
     (found_at and first_run say it), so no event row is written for it."""
     if not new.height:
         return
-    # In key order: the unique key index (kept through a big load, as it backs a constraint) then grows at its
-    # right edge instead of taking 300k inserts at random places.
+    # In key order: the unique key index then grows at its right edge instead of taking 300k inserts at random
+    # places, or (a first run on PostgreSQL, :func:`_drop_constraints`) is built over presorted rows, and so is
+    # the (rule, status) index, the key starting with the rule: sorting 3M keys here costs ~1 s, building both
+    # indexes over unsorted rows ~5 s more at 10M persons.
     new = new.sort("key")
     first = w.next_id(Problem)
     ids = pl.int_range(first, first + new.height, dtype=pl.Int64, eager=True)
@@ -313,12 +358,67 @@ def _insert_new(w: Writer, new: pl.DataFrame, *, run_id, now, big: bool = False)
     # A first run on PostgreSQL: the columns every new problem shares are column defaults for the load instead
     # of values parsed 3M times from COPY's text (timestamps above all; ~25% of the load), dropped again after
     # it, in the same transaction.
-    same = {c: frame[c][0] for c in frame.columns if frame[c].n_unique() == 1}
+    same = {c: frame[c][0] for c in frame.columns if _constant(frame[c])}
     table = Problem._meta.db_table
     defaults = [(c, _sql_literal(v)) for c, v in same.items() if v is not None]
     w.execute(f'ALTER TABLE "{table}" ' + ", ".join(f'ALTER COLUMN "{c}" SET DEFAULT {v}' for c, v in defaults))
     w.insert(Problem, frame.drop(list(same)))
     w.execute(f'ALTER TABLE "{table}" ' + ", ".join(f'ALTER COLUMN "{c}" DROP DEFAULT' for c, _v in defaults))
+
+
+# Referenced tables larger than this (bytes) are matched by a merge join when a foreign key is re-added (see
+# :func:`_add_constraints`): the registry's members and households, not villages, users or runs. By size, not by
+# the planner's row estimate, which a table never analyzed lacks.
+MERGE_CHECK_BYTES = 32 * 1024 * 1024
+
+
+def _drop_constraints(w: Writer, table: str) -> list[tuple[str, str, str, float, str]]:
+    """Drop the unique constraints and foreign keys of ``table`` (PostgreSQL) for a first-run load; returns
+    (name, definition, kind, size of the referenced table, columns) to re-add them with :func:`_add_constraints`.
+
+    The unique key's index is built after the load like the other indexes (one sort, ~1 s less at 10M persons
+    than inserting 3M keys into it one by one); re-adding the constraint checks uniqueness all the same."""
+    found = w.query(
+        f"SELECT c.conname AS name, pg_get_constraintdef(c.oid) AS definition, CAST(c.contype AS TEXT) AS kind, "
+        f"CAST(COALESCE(pg_relation_size(c.confrelid), 0) AS TEXT) AS referenced, "
+        f"(SELECT string_agg(quote_ident(a.attname), ', ') "
+        f"FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)) AS columns "
+        f"FROM pg_constraint c "
+        f"LEFT JOIN pg_class r ON r.oid = c.confrelid "
+        f"WHERE c.conrelid = '\"{table}\"'::regclass AND c.contype IN ('u', 'f') ORDER BY c.contype DESC, c.conname")
+    rows = [(n, d, k, float(r), c) for n, d, k, r, c in found.iter_rows()]
+    for name, *_rest in rows:
+        w.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+    return rows
+
+
+def _add_constraints(w: Writer, table: str, constraints: list[tuple[str, str, str, float, str]]) -> None:
+    """Re-add what :func:`_drop_constraints` dropped: unique constraints first, then each foreign key, which
+    PostgreSQL validates with one join of the whole table against the referenced one. The join's kind is chosen
+    per key: a hash of a large referenced table (10M members) costs more than merging it in key order with the new
+    index, while a small one (villages, users, runs) is hashed at once, where a merge would sort millions of rows
+    (villages at 10M persons: 0.8 s instead of 2.3 s)."""
+    fk_columns = sorted({c for _n, _d, kind, _r, cols in constraints if kind == "f" for c in cols.split(", ")})
+    analyzed = False
+    for name, definition, kind, referenced, _cols in constraints:
+        if kind == "f":
+            if not analyzed:
+                # Statistics of the loaded foreign-key columns first (0.1-0.2 s; the whole table would take
+                # ~0.4 s): a check over a column no new row sets (the exemption users) then reads the empty
+                # partial index instead of scanning the table (10M persons: ~0.5 s each).
+                w.execute(f'ANALYZE "{table}" ({", ".join(fk_columns)})')
+                analyzed = True
+            w.execute(f"SET LOCAL enable_hashjoin = {'off' if referenced > MERGE_CHECK_BYTES else 'on'}")
+        w.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+    w.execute("SET LOCAL enable_hashjoin TO DEFAULT")
+
+
+def _constant(s: pl.Series) -> bool:
+    """Whether every value of ``s`` is the first one (or all are null): a comparison with the first value, not a
+    count of distinct values (hashing 3M keys and messages for nothing)."""
+    if s.null_count():
+        return s.null_count() == s.len()
+    return bool((s == s[0]).all())
 
 
 def _sql_literal(value) -> str:
