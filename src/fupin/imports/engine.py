@@ -220,28 +220,31 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         ROW, pl.col(HH).alias("hh_number"),
         *[pl.col(f"member.{f}").alias(f) for f in m_fields])
     # Match on the keys alone (a first import matches nothing, and the wide rows are joined once, for matches).
-    db_active_by_id = db_m.filter(pl.col("id_number") != "").sort("is_active", descending=True).unique(
-        subset=["id_number", "hh_number"], keep="first").select("id_number", "hh_number", pl.col("id").alias("db.id"))
-    by_id = file_m.filter(pl.col("id_number") != "").select(ROW, "id_number", "hh_number").join(
+    db_active_by_id = db_m.select("id_number", "hh_number", pl.col("id").alias("db.id"), "is_active").filter(
+        pl.col("id_number") != "").sort("is_active", descending=True).unique(
+        subset=["id_number", "hh_number"], keep="first").drop("is_active")
+    # (Narrow before filtering: a filter copies every column it keeps.)
+    by_id = file_m.select(ROW, "id_number", "hh_number").filter(pl.col("id_number") != "").join(
         db_active_by_id, on=["id_number", "hh_number"], how="inner").select(ROW, "db.id")
     db_no_id = db_m.filter(pl.col("id_number") == "").select(
         "hh_number", "name", pl.col("birth_date").alias("_b"), pl.col("id").alias("db.id"))
-    no_id = file_m.filter(pl.col("id_number") == "").select(
-        ROW, "hh_number", "name", pl.col("birth_date").cast(pl.Utf8).alias("_b")).join(
+    no_id = file_m.select(ROW, "hh_number", "name", pl.col("birth_date").cast(pl.Utf8).alias("_b"),
+                          "id_number").filter(pl.col("id_number") == "").drop("id_number").join(
         db_no_id, on=["hh_number", "name", "_b"], how="inner").select(ROW, "db.id")
     matched = pl.concat([by_id, no_id])
     m_new = file_m.filter(~pl.col(ROW).is_in(matched[ROW].implode())) if matched.height else file_m
+    # Active members of the file's households that the file does not list: reported, not removed.
+    matched_ids = matched.select(pl.col("db.id").alias("id"))
+    in_file_h = existing.select(pl.col("number").alias("hh_number"))
+    missing_m = db_m.select("id", "hh_number", "name", "id_number", "is_active").filter(
+        pl.col("is_active") == "1").join(in_file_h, on="hh_number", how="semi").join(matched_ids, on="id", how="anti")
+    del db_m, db_active_by_id, db_no_id, by_id, no_id, matched_ids  # the keys of a million members: done with
+
     m_kind = {f: kinds.get(f"member.{f}", "text") for f in m_fields}
     m_kind["is_active"] = "bool"
     m_compare = list(m_fields) + ["is_active"]
     m_changed = _changed_parts(w, Member, ROW, file_m.with_columns(pl.lit(True).alias("is_active")), matched,
                                m_compare, m_kind, db_columns=["household_id", "version", *m_compare])
-
-    # Active members of the file's households that the file does not list: reported, not removed.
-    matched_ids = matched.select(pl.col("db.id").alias("id"))
-    in_file_h = existing.select(pl.col("number").alias("hh_number"))
-    missing_m = db_m.filter(pl.col("is_active") == "1").join(in_file_h, on="hh_number", how="semi").join(
-        matched_ids, on="id", how="anti")
 
     # --- incomes -------------------------------------------------------------------------------------------------
     inc_new = inc_changed = pl.DataFrame()
@@ -283,9 +286,9 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         income_summary = None
 
     # --- household summaries (head, size, income) ----------------------------------------------------------
-    heads = good.filter(pl.col("member.relationship") == "01").select(
-        pl.col(HH).alias("number"), pl.col("member.name").alias("head_name"),
-        pl.col("member.id_number").alias("head_id_number"))
+    heads = good.select(pl.col(HH).alias("number"), pl.col("member.name").alias("head_name"),
+                        pl.col("member.id_number").alias("head_id_number"), "member.relationship").filter(
+        pl.col("member.relationship") == "01").drop("member.relationship")
     counts_file = good.group_by(HH).agg(pl.len().alias("n_file")).rename({HH: "number"})
     counts_missing = missing_m.group_by("hh_number").agg(pl.len().alias("n_missing")).rename({"hh_number": "number"})
     summary = file_h.select("number").join(heads, on="number", how="left").join(counts_file, on="number", how="left") \
@@ -332,7 +335,7 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         accepted_rows=good.height, kinds=kinds)
 
 
-PART_ROWS = 200_000  # matched households/members compared a part at a time (bounded memory on a re-import)
+PART_ROWS = 100_000  # matched households/members compared a part at a time (bounded memory on a re-import)
 DENSE_RANGE = 2  # a part is read by its id range when that range holds at most this many ids per matched member
 
 
