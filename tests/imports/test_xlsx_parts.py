@@ -73,6 +73,7 @@ def test_parts_read_the_same_rows_as_the_whole_sheet(tmp_path, monkeypatch, part
     monkeypatch.setattr(xlsx_parts, "SPLIT_BYTES", 0)
     monkeypatch.setattr(xlsx_parts, "PART_BYTES", part_bytes)
     monkeypatch.setattr(xlsx_parts, "READ_BLOCK", 4096)
+    monkeypatch.setattr(xlsx_parts, "SHARED_STRINGS_FACTOR", 0)  # small parts even with shared strings
     parted = readers.read_xlsx(path, header_score)
     assert parted.pieces is not None  # really read in parts
     assert (parted.header_row, parted.headers, parted.sheet) == (whole.header_row, whole.headers, whole.sheet)
@@ -103,3 +104,22 @@ def test_an_import_read_in_parts_loads_the_same_registry(users, tmp_path, monkey
     assert out.counts["households_new"] == 3 and out.counts["persons_new"] == 5
     assert sorted(Household.objects.values_list("number", flat=True)) == ["H001", "H002", "H003"]
     assert Member.objects.get(name="张三").household.number == "H001"
+
+
+def test_parts_grow_with_the_shared_strings(tmp_path, monkeypatch):
+    """Every part re-parses the shared strings: with a large table, fewer, larger parts (same rows)."""
+    path = _workbook(tmp_path / "big.xlsx", _rows(600))
+    monkeypatch.setattr(xlsx_parts, "SPLIT_BYTES", 0)
+    monkeypatch.setattr(xlsx_parts, "PART_BYTES", 3_000)
+    monkeypatch.setattr(xlsx_parts, "READ_BLOCK", 4096)
+    loaded = []
+    real_load = xlsx_parts._load
+    monkeypatch.setattr(xlsx_parts, "_load", lambda path, name: loaded.append(path) or real_load(path, name))
+    counts, frames = [], []
+    for factor in (0, 4):
+        monkeypatch.setattr(xlsx_parts, "SHARED_STRINGS_FACTOR", factor)
+        loaded.clear()
+        frames.append(_frame(readers.read_xlsx(path, header_score)))
+        counts.append(len(loaded))
+    assert counts[1] < counts[0] and counts[1] >= 2
+    assert frames[0].equals(frames[1])
