@@ -275,10 +275,7 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
                       on=["hh_number", "year"], how="left")
         inc_new = ij.filter(pl.col("db.id").is_null()).select(inc.columns)
         i_kind = {f: "int" if f == "household_size" else "decimal" for f in i_all}
-        ie = ij.filter(pl.col("db.id").is_not_null()).with_columns([
-            (canon(pl.col(f), i_kind[f], from_db=False) != canon(pl.col(f"db.{f}"), i_kind[f], from_db=True))
-            .alias(f"~{f}") for f in i_all])
-        inc_changed = ie.filter(pl.any_horizontal([pl.col(f"~{f}") for f in i_all]))
+        inc_changed = changed_rows(ij.filter(pl.col("db.id").is_not_null()), i_all, i_kind)
         i_fields = i_all
         income_summary = inc.select("hh_number", pl.col("year").alias("s_year"),
                                     pl.col("per_capita_income").alias("s_pci"))
@@ -374,14 +371,21 @@ def _changed_parts(w: Writer, model, key: str, file_rows: pl.DataFrame, matched:
             del db
             if prepare is not None:
                 rows = prepare(rows)
-            rows = rows.with_columns([
-                (canon(pl.col(f), kind_of[f], from_db=False) != canon(pl.col(f"db.{f}"), kind_of[f], from_db=True))
-                .alias(f"~{f}") for f in compare])
-            changed.append(rows.filter(pl.any_horizontal([pl.col(f"~{f}") for f in compare])) if compare
-                           else rows.clear())
+            changed.append(changed_rows(rows, compare, kind_of))
             del rows
     out = pl.concat(changed, how="diagonal_relaxed") if len(changed) > 1 else changed[0]
     return out.with_columns(pl.col("db.id").cast(pl.Utf8))
+
+
+def changed_rows(rows: pl.DataFrame, fields: list[str], kind_of: dict[str, str]) -> pl.DataFrame:
+    """The rows (file columns ``f`` beside database columns ``db.f``) where a field differs in canonical form,
+    with a flag ``~f`` per field."""
+    if not fields:
+        return rows.clear()
+    rows = rows.with_columns([
+        (canon(pl.col(f), kind_of[f], from_db=False) != canon(pl.col(f"db.{f}"), kind_of[f], from_db=True))
+        .alias(f"~{f}") for f in fields])
+    return rows.filter(pl.any_horizontal([pl.col(f"~{f}") for f in fields]))
 
 
 def _missing_households(w: Writer, file_h: pl.DataFrame, file_villages: pl.Series) -> pl.DataFrame:
@@ -595,26 +599,32 @@ def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kind
             }))
     if not frames:
         return created
-    log = pl.concat(frames, how="diagonal_relaxed")
+    return created + insert_log(w, pl.concat(frames, how="diagonal_relaxed"), now=now, actor=actor, job_id=job_id)
+
+
+def insert_log(w: Writer, log: pl.DataFrame, *, now, actor, job_id) -> int:
+    """Write change-log rows of an import (``log``: content_type_id, action, object_id, object_repr,
+    household_id, area_code and optionally prechange_data / postchange_data), stamped with who, when and the job."""
+    n = log.height
+    if not n:
+        return 0
     next_id = w.next_id(ObjectChange)
-    user_id = getattr(actor, "pk", None)
+    none = pl.Series([None] * n, dtype=pl.Utf8)
     cols = {
-        "id": pl.int_range(next_id, next_id + log.height, dtype=pl.Int64, eager=True),
-        "time": pl.repeat(now, log.height, eager=True),
-        "user_id": pl.Series([user_id] * log.height, dtype=pl.Int64),
-        "user_name": pl.repeat(getattr(actor, "username", "") or "system", log.height, eager=True),
-        "job_id": pl.repeat(job_id.hex if job_id else None, log.height, eager=True, dtype=pl.Utf8),
-        "summary": pl.repeat("导入", log.height, eager=True),
-        "content_type_id": log["content_type_id"], "action": log["action"], "object_id": log["object_id"],
-        "object_repr": log["object_repr"].str.slice(0, 200), "household_id": log["household_id"],
-        "area_code": log["area_code"].fill_null(""),
-        "prechange_data": log["prechange_data"] if "prechange_data" in log.columns else pl.Series(
-            [None] * log.height, dtype=pl.Utf8),
-        "postchange_data": log["postchange_data"] if "postchange_data" in log.columns else pl.Series(
-            [None] * log.height, dtype=pl.Utf8),
+        "id": pl.int_range(next_id, next_id + n, dtype=pl.Int64, eager=True),
+        "time": pl.repeat(now, n, eager=True),
+        "user_id": pl.Series([getattr(actor, "pk", None)] * n, dtype=pl.Int64),
+        "user_name": pl.repeat(getattr(actor, "username", "") or "system", n, eager=True),
+        "job_id": pl.repeat(job_id.hex if job_id else None, n, eager=True, dtype=pl.Utf8),
+        "summary": pl.repeat("导入", n, eager=True),
+        "content_type_id": log["content_type_id"].cast(pl.Int64), "action": log["action"],
+        "object_id": log["object_id"], "object_repr": log["object_repr"].fill_null("").str.slice(0, 200),
+        "household_id": log["household_id"].cast(pl.Int64), "area_code": log["area_code"].fill_null(""),
+        "prechange_data": log["prechange_data"] if "prechange_data" in log.columns else none,
+        "postchange_data": log["postchange_data"] if "postchange_data" in log.columns else none,
     }
-    w.insert(ObjectChange, model_frame(ObjectChange, cols, log.height))
-    return created + log.height
+    w.insert(ObjectChange, model_frame(ObjectChange, cols, n))
+    return n
 
 
 def _log_created(w: Writer, model, first_id: int, *, now, actor, job_id, ct: int) -> int:

@@ -31,8 +31,17 @@ from fupin.core.errors import ApplicationError, ConcurrentEditError
 from fupin.core.models import ObjectChange
 from fupin.registry.models import Household, WorkRecord
 
-from .engine import _changed_parts, _changes, _db_select, _typed, canon
-from .layouts import HOUSEHOLD, Column, _field_column, alias_index, column_id, match_headers, person_columns
+from .engine import _changed_parts, _changes, _db_select, _typed, changed_rows, insert_log
+from .layouts import (
+    HOUSEHOLD,
+    Column,
+    _field_column,
+    _h,
+    alias_index,
+    column_id,
+    match_headers,
+    person_columns,
+)
 from .validate import ERROR, HH, ROW, Problems, _parse_source, _resolve_villages
 
 WORK, VILLAGE = "work", "village"
@@ -85,10 +94,6 @@ def _w(name, **kw) -> Column:
 
 def _v(name, **kw) -> Column:
     return _field_column(VillageProfile, name, VILLAGE, **kw)
-
-
-def _h(name, **kw) -> Column:
-    return _field_column(Household, name, HOUSEHOLD, **kw)
 
 
 @functools.cache
@@ -351,9 +356,7 @@ def _changed_villages(w: Writer, file: pl.DataFrame, matched: pl.DataFrame, fiel
         db = pl.DataFrame(schema={c: pl.Utf8 for c in columns})
     rows = file.join(matched, on=ROW, how="inner").join(db.rename({c: f"db.{c}" for c in db.columns}), on="db.id",
                                                         how="inner")
-    rows = rows.with_columns([(canon(pl.col(f), kinds[f], from_db=False)
-                               != canon(pl.col(f"db.{f}"), kinds[f], from_db=True)).alias(f"~{f}") for f in fields])
-    return rows.filter(pl.any_horizontal([pl.col(f"~{f}") for f in fields])) if fields else rows.clear()
+    return changed_rows(rows, fields, kinds)
 
 
 def apply_records(w: Writer, plan: RecordPlan, layout: RecordLayout, *, actor, job_id, content_type: int,
@@ -393,7 +396,8 @@ def apply_records(w: Writer, plan: RecordPlan, layout: RecordLayout, *, actor, j
         none = pl.repeat(None, new.height, dtype=pl.Utf8, eager=True)
         log.append(_log_rows(new, layout, "create", object_ids, none, none))
     step("写入变更记录", 92)
-    logged = _insert_log(w, log, now=now, actor=actor, job_id=job_id, content_type=content_type)
+    logged = insert_log(w, pl.concat(log).with_columns(pl.lit(content_type, pl.Int64).alias("content_type_id"))
+                        if log else pl.DataFrame(), now=now, actor=actor, job_id=job_id)
     w.finish([WorkRecord, ObjectChange] if model is WorkRecord else [ObjectChange])
     return logged
 
@@ -412,24 +416,3 @@ def _log_rows(frame: pl.DataFrame, layout: RecordLayout, action: str, object_ids
         what.cast(pl.Utf8).str.slice(0, 200).alias("object_repr"), pl.col("household_id").cast(pl.Int64),
         pl.col("_village").fill_null("").alias("area_code"), before.alias("prechange_data"),
         after.alias("postchange_data"))
-
-
-def _insert_log(w: Writer, parts: list[pl.DataFrame], *, now, actor, job_id, content_type: int) -> int:
-    if not parts:
-        return 0
-    log = pl.concat(parts)
-    first = w.next_id(ObjectChange)
-    n = log.height
-    cols = {
-        "id": pl.int_range(first, first + n, dtype=pl.Int64, eager=True),
-        "time": pl.repeat(now, n, eager=True),
-        "user_id": pl.Series([getattr(actor, "pk", None)] * n, dtype=pl.Int64),
-        "user_name": pl.repeat(getattr(actor, "username", "") or "system", n, eager=True),
-        "job_id": pl.repeat(job_id.hex if job_id else None, n, eager=True, dtype=pl.Utf8),
-        "summary": pl.repeat("导入", n, eager=True),
-        "content_type_id": pl.repeat(content_type, n, eager=True, dtype=pl.Int64),
-        **{c: log[c] for c in ("action", "object_id", "object_repr", "household_id", "area_code", "prechange_data",
-                               "postchange_data")},
-    }
-    w.insert(ObjectChange, model_frame(ObjectChange, cols, n))
-    return n
