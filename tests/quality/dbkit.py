@@ -17,7 +17,9 @@ from decimal import Decimal
 from django.db import models
 
 from fupin.areas.models import Area, VillageProfile
+from fupin.assistance.models import Helper, HelperAssignment
 from fupin.core import idnumber
+from fupin.quality import frames
 from fupin.registry.models import Household, IncomeRecord, Member, WorkRecord
 from tests.quality import kit
 
@@ -105,10 +107,23 @@ def _household(village: Area, h: dict, ms: list[dict] | None, by_id: dict) -> Ho
         if "phone" not in given:
             m["phone"] = phone
     heads = [m for m in rows if m["relationship"] == "01"]
+    row = {**kit.HOUSEHOLD, **h}
+    # The kit's measure categories are texts of the national measure columns (Household.extra), its counts rows.
+    measures = {k: row.pop(k) for k in list(row) if k in frames.MEASURE_SOURCES}
+    extra = {frames.MEASURE_SOURCES[k][0]: text for k, text in measures.items() if text}
+    helpers, disabled_left = row.pop("helpers"), row.pop("disabled_left")
     hh = Household.objects.create(
         number=next_household_number(village.code), village=village, size=len(rows),
-        head_name=heads[0]["name"] if heads else "",
-        **_fields(Household, {**kit.HOUSEHOLD, **h}, {"id", "number", "village_id", "version", "head_name", "size"}))
+        head_name=heads[0]["name"] if heads else "", extra=extra,
+        **_fields(Household, row, {"id", "number", "village_id", "version", "head_name", "size"}))
+    for _ in range(helpers):
+        helper = Helper.objects.create(name="帮扶人", unit="县农业农村局", phone=f"137{next(_phones):08d}",
+                                       area=village)
+        HelperAssignment.objects.create(helper=helper, household=hh, start_date=dt.date(2021, 1, 1))
+    for _ in range(disabled_left):
+        Member.objects.create(household=hh, name="已故成员", relationship="03", sex="1", health="4",
+                              birth_date=dt.date(1950, 1, 1), is_active=False, left_reason="1",
+                              left_date=dt.date(2024, 5, 1))
     for m in rows:
         kit_id = m["id"]
         fields = _fields(Member, m, {"id", "household_id", "version"})

@@ -36,6 +36,10 @@ HOUSEHOLD = {
     "housing_area": 120.0, "dangerous_house": "0", "has_living_power": True, "water_difficult": False,
     "water_safe": True, "has_sanitary_toilet": True, "toilet_usable": True, "education_secured": True,
     "medical_secured": True, "housing_secured": True, "water_secured": True, "head_name": "张三", "size": 2,
+    # measure texts by category (frames.MEASURE_SOURCES): an exited household has the medical-insurance subsidy
+    "ms_health": "城乡居民基本医疗保险参保资助", "ms_industry": "发展种植业产业奖补",
+    # not columns: current helpers with a phone, members who left with a disability (frames.OPTIONAL_COUNTS)
+    "helpers": 1, "disabled_left": 0,
 }
 MEMBER = {
     "version": 1, "name": "张三", "id_type": "1", "sex": "1", "relationship": "01", "education": "03",
@@ -75,13 +79,15 @@ def household_frames(*, household: dict | None = None, members: list[dict] | Non
             ms = [{"age": 46}, SPOUSE]
         m_rows += [member(hid, **dict(m)) for m in ms]
     inc_rows = [{"household_id": 1, **INCOME, **i} for i in (incomes if incomes is not None else [{}])]
+    counts = [{"household_id": h["id"], "what": what} for h in hh_rows
+              for what, key in (("helper", "helpers"), ("disabled_left", "disabled_left")) for _ in range(h[key])]
     return frames.build(
         _frame(hh_rows, frames.HOUSEHOLD_COLUMNS), _frame(m_rows, frames.MEMBER_COLUMNS),
         _frame(inc_rows, {"household_id": frames.INT, **frames.INCOME_COLUMNS}),
         _frame(work or [], frames.WORK_COLUMNS),
         _frame(villages or [{"village_id": "450299100201", "is_exited": False, "total_households": 1,
                              "total_population": 2}], frames.PROFILE_COLUMNS),
-        check_date=CHECK_DATE)
+        check_date=CHECK_DATE, counts=_frame(counts, frames.COUNT_COLUMNS))
 
 
 _DTYPES = {frames.BOOL: pl.Boolean, frames.INT: pl.Int64, frames.NUM: pl.Float64, frames.DATE: pl.Date,

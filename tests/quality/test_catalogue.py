@@ -20,7 +20,7 @@ RULES = list(catalogue.CATALOGUE.values())
 CODES = [r.code for r in RULES]
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 FAMILIES = {"身份与家庭结构", "教育与年龄", "劳动能力与务工", "公益性岗位", "健康、保险与社会保障", "生活条件与土地",
-            "监测逻辑", "联系方式", "村级数据"}
+            "监测逻辑", "帮扶措施", "联系方式", "村级数据"}
 
 
 def _tables() -> dict[str, dict]:
@@ -119,3 +119,11 @@ def test_rule_fields_exist(code):
             assert name.removeprefix("household.") in household, f"{code}: Household has no {name}"
         else:
             assert name in member, f"{code}: Member has no {name}"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_fields_to_fix_are_named_in_chinese(code):
+    from fupin.quality.views import _field_labels
+
+    labels = _field_labels(catalogue.CATALOGUE[code])
+    assert labels and all(CHINESE.search(label) for label in labels), f"{code}: {labels}"

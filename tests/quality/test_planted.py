@@ -24,6 +24,7 @@ from tests.quality import (
     test_rules_identity,
     test_rules_labour,
     test_rules_living,
+    test_rules_measures,
     test_rules_monitoring,
     test_rules_village,
     test_rules_welfare,
@@ -33,7 +34,7 @@ pytestmark = pytest.mark.django_db(transaction=True)  # PostgreSQL snapshots rea
 
 CASES: dict[str, list[tuple]] = {}
 for _module in (test_rules_contact, test_rules_education, test_rules_health, test_rules_identity, test_rules_labour,
-                test_rules_living, test_rules_monitoring, test_rules_village, test_rules_welfare):
+                test_rules_living, test_rules_measures, test_rules_monitoring, test_rules_village, test_rules_welfare):
     CASES.update(_module.CASES)
 
 # Rules the database's constraints make impossible to plant, with the reason.
@@ -54,7 +55,7 @@ PICK = {
 ALSO: dict[str, set[tuple[str, object]]] = {
     "3_01_002": {("1111_15", 3)},
     "5_15_016": {("3_01_002", 3)},
-    "5_15_017": {("3_01_002", 3)},
+    "5_15_017": {("3_01_002", 3), ("5_18_005", 3)},
     "2_01_016": {("AGE_01", 3)},
     "2_12_016": {("AGE_01", 3)},
     "2_12_010": {("AGE_01", 3)},
@@ -83,9 +84,18 @@ ALSO: dict[str, set[tuple[str, object]]] = {
                  ("5_15_014", 1), ("5_19_007", 1)},
     "5_15_020": {("5_15_015", 1)},
     "3_01_008": {("5_15_016", 3)},
-    "5_12_004": {("5_15_017", 3)},
+    "5_12_004": {("5_15_017", 3), ("5_18_005", 3)},
     "3_01_005": {("AGE_01", 3)},
     "3_01_006": {("AGE_01", 3)},
+    # measures: a measure text that names several measures, a risk or member that other rules also judge
+    "1111_18": {("1111_13", 1)},
+    "5_18_001": {("5_15_015", 1)},
+    "5_18_007": {("2_12_016", 3), ("4_11_007", 3), ("AGE_01", 3)},
+    "5_17_011": {("1111_3", 1)},
+    "5_17_012": {("1111_10", 1), ("4_11_014", 1), ("5_17_011", 1)},
+    "1111_10": {("AGE_01", 3)},
+    "4_11_012": {("5_17_013", 1)},
+    "5_11_032": {("5_11_030", 1)},
 }
 
 
@@ -151,7 +161,7 @@ def test_run_finds_exactly_the_planted_problems(areas):
     for _ in range(3):
         dbkit.clean_household(base)
     run = services.quality_run(actor=None, area_code=township.code, check_date=kit.CHECK_DATE)
-    assert (run.status, run.findings, run.households, run.persons) == ("succeeded", 0, 3, 6)
+    assert (run.status, run.findings, run.households, run.persons) == ("succeeded", 0, 3, 6), run.counts
     assert not Problem.objects.exists()
 
     planted: set[tuple[str, object]] = set()

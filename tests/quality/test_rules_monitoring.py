@@ -174,6 +174,12 @@ CASES = {
         case(set(), household=MON, incomes=income(2024, wage=None)),
         case(set(), incomes=income(2024, wage=50.0)),
     ],
+    "1_11_011": [
+        case({1}, household={**ELIM, "helpers": 0}),
+        case(set(), household=ELIM),
+        case(set(), household={**OPEN_HH, "helpers": 0}),
+        case(set(), household={"helpers": 0}),
+    ],
 }
 
 

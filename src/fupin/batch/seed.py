@@ -136,6 +136,45 @@ def _areas(rng, townships: int, villages: int) -> tuple[list[str], list[str], di
     return t_codes, v_codes, village_names
 
 
+def _measures(rng, assisted, risk_types, ident_month, dibao, tekun, relocation, *, vocational, disabled
+              ) -> pl.Series:
+    """Household.extra with the national export's measure columns (帮扶措施) as counties fill them: the medical-
+    insurance contribution subsidy for households registered before that year's contribution, an industry
+    measure for most, and a measure against each risk; a few percent left out, as in real registries."""
+    nh = len(assisted)
+
+    def some(mask, p=0.96):
+        return assisted & mask & (rng.random(nh) < p)
+
+    def has_risk(code):
+        return np.char.find(risk_types.astype(str), f",{code},") >= 0
+
+    month = ident_month.astype("datetime64[M]")
+    late = (month >= np.datetime64("2023-04")) & (month < np.datetime64("2024-01"))  # after the 2023 contribution
+    subsidy = some(~late, 0.97)
+    relief = some(has_risk("01"))
+    health = np.where(subsidy & relief, "城乡居民基本医疗保险参保资助；医疗救助",
+                      np.where(subsidy, "城乡居民基本医疗保险参保资助", np.where(relief, "医疗救助", "")))
+    security = np.char.strip(np.char.add(np.char.add(
+        np.where(some(dibao, 1.0), "纳入低保；", ""), np.where(some(tekun, 1.0), "特困供养；", "")),
+        np.where(some(disabled), "残疾人两项补贴", "")), "；")
+    columns = {
+        "产业帮扶": np.where(some(np.ones(nh, bool), 0.85), "发展种植养殖产业奖补", ""),
+        "健康帮扶": health,
+        "教育帮扶": np.where(some(vocational), "雨露计划", np.where(some(has_risk("03")), "教育资助", "")),
+        "社会帮扶": np.where(some(has_risk("02")), "结对帮扶", ""),
+        "住房安全保障": np.where(some(has_risk("09")), "危房改造", ""),
+        "饮水安全保障": np.where(some(has_risk("10")), "饮水安全巩固提升", ""),
+        "综合保障": security,
+        "搬迁": np.where(relocation != "", "易地扶贫搬迁", ""),
+    }
+    # Empty cells as nulls, which the encoding below leaves out (only filled columns are kept, as the import does).
+    frame = pl.DataFrame({k: pl.Series(v, dtype=pl.Utf8) for k, v in columns.items()}).select(
+        pl.when(pl.col(k) != "").then(pl.col(k)).alias(k) for k in columns)
+    encoded = frame.select(pl.struct(pl.all()).struct.json_encode().alias("extra"))["extra"]
+    return encoded.str.replace_all(r'"[^"]*":null,?', "").str.replace(r",\}$", "}")
+
+
 def generate(*, persons: int = 100_000, townships: int = 10, villages: int = 120, seed: int = 20261122,
              check_date: dt.date | None = None, progress=print) -> SeedResult:
     """Generate the county and load it. Refuses to run over an existing registry (use ``fupin flush`` first)."""
@@ -437,6 +476,12 @@ def generate(*, persons: int = 100_000, townships: int = 10, villages: int = 120
         "per_capita_income": pl.Series(inc_rows[0]["per_capita_income"]),
     }
     hh["other_causes"] = pl.Series(np.where(registered & frac(0.4), ",07,", ""), dtype=pl.Utf8)
+    def any_member(mask) -> np.ndarray:
+        return np.bincount(member_hh, weights=mask, minlength=nh) > 0
+
+    hh["extra"] = _measures(rng, registered | monitored, risk_types, ident_month, hh_dibao, hh_tekun, relocation,
+                            vocational=any_member(np.isin(student, ["31", "32", "33", "41", "42", "43"])),
+                            disabled=any_member(health == "4"))
 
     m_id0 = next_id(Member)
     members = {

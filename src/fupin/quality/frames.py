@@ -47,10 +47,24 @@ HOUSEHOLD_COLUMNS = {
     "education_secured": BOOL, "medical_secured": BOOL, "housing_secured": BOOL, "water_secured": BOOL,
     "head_name": TEXT, "size": INT,
 }
+# 帮扶措施 by category, as the household's measure texts. Today they come from the national export's measure
+# columns, kept in ``Household.extra`` by the import (several columns may feed one category); when measures are
+# records of their own (the assistance issue), only :func:`_measure_sql` changes and the rules stay as they are.
+MEASURE_SOURCES = {
+    "ms_industry": ("产业帮扶",), "ms_employment": ("就业帮扶",), "ms_post": ("公益岗位帮扶",),
+    "ms_health": ("健康帮扶", "基本医疗保障"), "ms_education": ("教育帮扶",), "ms_compulsory": ("义务教育保障",),
+    "ms_housing": ("住房安全保障",), "ms_water": ("饮水安全保障",), "ms_security": ("综合保障", "兜底保障"),
+    "ms_finance": ("金融帮扶",), "ms_social": ("社会帮扶",), "ms_relocation": ("搬迁",),
+    "ms_resettled": ("易地搬迁后扶",), "ms_other": ("其他帮扶",),
+}
+HOUSEHOLD_COLUMNS.update({name: TEXT for name in MEASURE_SOURCES})
 INCOME_COLUMNS = {"year": INT, "wage": NUM, "operating": NUM, "property": NUM, "transfer": NUM,
                   "production_expenses": NUM, "medical_out_of_pocket": NUM, "per_capita_income": NUM}
 WORK_COLUMNS = {"member_id": INT, "kind": TEXT, "county": TEXT, "start_month": DATE, "end_month": DATE,
-                "monthly_income": NUM}
+                "monthly_income": NUM, "transport_subsidy": NUM}
+# Rows read only when a rule names the household column they make (see :func:`read_tables`):
+# ``n_helpers``: current 帮扶责任人 with a phone; ``n_disabled_left``: disabled members who left the household.
+OPTIONAL_COUNTS = ("n_helpers", "n_disabled_left")
 PROFILE_COLUMNS = {"village_id": TEXT, "is_exited": BOOL, "total_households": INT, "total_population": INT}
 # Table columns :func:`build` and the findings read whatever the rules name (keys, derived columns, messages).
 # A run reads only these and the ones its rules name (:func:`read_tables` ``columns``).
@@ -87,12 +101,32 @@ def _select(alias: str, columns: dict[str, str], prefix: str = "") -> str:
     whose binary COPY gives typed Arrow columns directly."""
     if connection.vendor == "postgresql":
         # numeric arrives as an opaque Arrow extension type: read it as double precision.
-        return ", ".join((f'CAST({alias}."{_db_column(c)}" AS double precision)' if kind == NUM
+        return ", ".join((_measure_sql(alias, c) if c in MEASURE_SOURCES
+                          else f'CAST({alias}."{_db_column(c)}" AS double precision)' if kind == NUM
                           else f'{alias}."{_db_column(c)}"') + f' AS "{prefix}{c}"' for c, kind in columns.items())
     # Never NULL: ADBC's SQLite driver takes a column's type from its first rows, and a column that starts with
     # NULLs would be typed as integer and fail on the first text value further down. Empty text reads as null
     # for non-text kinds in :func:`typed`.
-    return ", ".join(f'COALESCE(CAST({alias}."{_db_column(c)}" AS TEXT), \'\') AS "{prefix}{c}"' for c in columns)
+    return ", ".join((_measure_sql(alias, c) if c in MEASURE_SOURCES
+                      else f'COALESCE(CAST({alias}."{_db_column(c)}" AS TEXT), \'\')') + f' AS "{prefix}{c}"'
+                     for c in columns)
+
+
+def _measure_sql(alias: str, name: str) -> str:
+    """A measure category's text: its ``extra`` keys' values joined with ``；`` (empty text when none is filled)."""
+    def value(key: str) -> str:
+        if connection.vendor == "postgresql":
+            return f"COALESCE({alias}.extra ->> '{key}', '')"
+        # Django writes the keys \u-escaped, the import as UTF-8; SQLite before 3.45 matches a path to the key's
+        # text as written, so both spellings are asked for.
+        escaped = key.encode("ascii", "backslashreplace").decode()
+        return (f"COALESCE(json_extract({alias}.extra, '$.\"{key}\"'), "
+                f"json_extract({alias}.extra, '$.\"{escaped}\"'), '')")
+    keys = MEASURE_SOURCES[name]
+    if len(keys) == 1:
+        return value(keys[0])
+    joined = " || '；' || ".join(value(k) for k in keys)
+    return f"TRIM({joined}, '；')" if connection.vendor == "sqlite" else f"BTRIM({joined}, '；')"
 
 
 def _db_column(name: str) -> str:
@@ -205,6 +239,9 @@ class Tables:
     incomes: pl.DataFrame
     work: pl.DataFrame
     villages: pl.DataFrame
+    # One row per current helper with a phone / per disabled member who left (``household_id``, ``what``), when a
+    # rule names :data:`OPTIONAL_COUNTS`; None otherwise.
+    counts: pl.DataFrame | None = None
 
 
 def load(*, check_date: dt.date, area_code: str | None = None, household_ids: list[int] | None = None,
@@ -222,7 +259,7 @@ def load(*, check_date: dt.date, area_code: str | None = None, household_ids: li
     t = tables or read_tables(check_date=check_date, area_code=area_code, household_ids=household_ids,
                               villages=villages, id_range=id_range, columns=columns)
     return build(t.hh, t.members, t.incomes, t.work, t.villages, check_date=check_date,
-                 household_columns=household_columns, area_wide=area_wide)
+                 household_columns=household_columns, area_wide=area_wide, counts=t.counts)
 
 
 def parallel_reads() -> bool:
@@ -296,8 +333,13 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
                              f"m.is_active = {_true()} AND {within('m.household_id')})"),
          WORK_COLUMNS),
     ]
+    counted = columns is None or any(c in columns for c in OPTIONAL_COUNTS)
+    if counted:
+        queries.append((_counts_sql(check_date, *(("", "") if whole else (
+            f" AND {within('a.household_id')}", f" AND {within('m.household_id')}"))), COUNT_COLUMNS))
     adbc = sqlite_adbc_ok()
     results = _read_all(queries, adbc=adbc, parallel=parallel)
+    counts = results.pop() if counted else None
     hh, *member_parts, incomes, work = results
     members = member_parts[0] if len(member_parts) == 1 else pl.concat(member_parts)
     if whole or id_range:
@@ -315,7 +357,22 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
             PROFILE_COLUMNS, adbc=adbc)
     else:
         villages = typed(pl.DataFrame(schema={c: pl.Utf8 for c in PROFILE_COLUMNS}), PROFILE_COLUMNS)
-    return Tables(hh=hh, members=members, incomes=incomes, work=work, villages=villages)
+    return Tables(hh=hh, members=members, incomes=incomes, work=work, villages=villages, counts=counts)
+
+
+COUNT_COLUMNS = {"household_id": INT, "what": TEXT}
+
+
+def _counts_sql(check_date: dt.date, assignments_where: str, members_where: str) -> str:
+    """The rows of :data:`OPTIONAL_COUNTS`: current helper assignments whose helper has a phone, and members who
+    left the household with a disability; each part narrowed by its ``… where`` (`` AND …`` or empty)."""
+    on = f"'{check_date:%Y-%m-%d}'"
+    return (f"SELECT a.household_id, 'helper' AS what FROM assistance_helperassignment a "
+            f"JOIN assistance_helper p ON p.id = a.helper_id WHERE a.start_date <= {on} "
+            f"AND (a.end_date IS NULL OR a.end_date > {on}) AND p.phone <> ''{assignments_where} "
+            f"UNION ALL SELECT m.household_id, 'disabled_left' AS what FROM registry_member m "
+            f"WHERE m.is_active = {'false' if connection.vendor == 'postgresql' else '0'} "
+            f"AND (m.health = '4' OR m.disability_category <> ''){members_where}")
 
 
 def _read_all(queries: list[tuple[str, dict]], *, adbc: bool, parallel: bool) -> list[pl.DataFrame]:
@@ -432,8 +489,9 @@ def _mapped(col: str, mapping: dict, dtype) -> pl.Expr:
 
 def build(hh: pl.DataFrame, members: pl.DataFrame, incomes: pl.DataFrame, work: pl.DataFrame,
           villages: pl.DataFrame, *, check_date: dt.date, household_columns: set[str] | None = None,
-          area_wide: pl.DataFrame | None = None) -> Frames:
-    """Derive the rule columns from typed table frames (also used by tests to build frames without a database)."""
+          area_wide: pl.DataFrame | None = None, counts: pl.DataFrame | None = None) -> Frames:
+    """Derive the rule columns from typed table frames (also used by tests to build frames without a database).
+    ``counts``: see :attr:`Tables.counts`; without it the :data:`OPTIONAL_COUNTS` columns are 0."""
     on = check_date
     id_ok = members["id_number"].str.contains(r"^\d{17}[\dX]$")
     birth_from_id = pl.col("id_number").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
@@ -479,6 +537,13 @@ def build(hh: pl.DataFrame, members: pl.DataFrame, incomes: pl.DataFrame, work: 
     households = households.join(ident, left_on="id", right_on="household_id", how="left", maintain_order="left")
     households = households.join(_member_aggregates(persons), left_on="id", right_on="household_id", how="left",
                                  maintain_order="left")
+    if counts is not None and counts.height:
+        households = households.join(counts.group_by("household_id").agg(
+            (pl.col("what") == "helper").sum().alias("n_helpers"),
+            (pl.col("what") == "disabled_left").sum().alias("n_disabled_left")),
+            left_on="id", right_on="household_id", how="left", maintain_order="left")
+    else:
+        households = households.with_columns(pl.lit(0, pl.UInt32).alias(c) for c in OPTIONAL_COUNTS)
     households = households.with_columns(pl.col(c).fill_null(0) for c in households.columns if c.startswith("n_"))
     joined = households if household_columns is None else households.select(
         "id", *[c for c in households.columns if c in household_columns and c != "id"])
@@ -512,6 +577,7 @@ def _work_aggregates(work: pl.DataFrame, on: dt.date) -> pl.DataFrame:
         (pl.col("end_month").last().is_null() | (pl.col("end_month").last() > pl.lit(on))).alias("wr_open"),
         (pl.col("start_month") < pl.col("_prev_end")).any().alias("wr_overlap"),
         pl.col("monthly_income").min().alias("wr_min_monthly_income"),
+        pl.col("transport_subsidy").fill_null(0).sum().alias("wr_transport_subsidy"),
         pl.col("county").drop_nulls().filter(pl.col("county").drop_nulls() != "").last().alias("wr_county"),
     ).join(planned, on="member_id", how="full", coalesce=True)
 
@@ -541,4 +607,7 @@ def _member_aggregates(persons: pl.DataFrame) -> pl.DataFrame:
         (c("dropout_reason") != "").sum().alias("n_dropout"),
         (c("can_work") == "none").sum().alias("n_no_labour"),
         c("welfare_post").fill_null(False).sum().alias("n_welfare_posts"),
+        c("stage").is_in(["sec_vocational", "higher_vocational"]).sum().alias("n_vocational"),
+        (c("away") | (c("wr_actual") > 0)).sum().alias("n_away_or_worked"),
+        c("wr_transport_subsidy").fill_null(0).sum().alias("sum_transport_subsidy"),
     )

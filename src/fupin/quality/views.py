@@ -185,19 +185,32 @@ class ProblemDetailView(PermissionRequiredMixin, View):
 
 
 def _field_labels(rule) -> list[str]:
+    """The Chinese names of the fields to fix: ``household.x`` a household field, else a member field (a village
+    rule's fields are the village profile's), as :attr:`Rule.fields` says."""
+    from fupin.areas.models import VillageProfile
     from fupin.registry.models import Household, Member
 
     if rule is None:
         return []
     out = []
     for name in rule.fields:
-        model = Household if name.startswith("household.") or rule.level == "household" else Member
+        model = VillageProfile if rule.level == "village" else Household if name.startswith("household.") else Member
         field = name.removeprefix("household.")
+        if field in FIELD_LABELS:
+            out.append(FIELD_LABELS[field])
+            continue
         try:
-            out.append(str(model._meta.get_field(field).verbose_name))
+            f = model._meta.get_field(field)
         except Exception:
             out.append(field)
+            continue
+        # A related list (incomes, work records, helper assignments) by its model's name.
+        out.append(str(f.related_model._meta.verbose_name if f.auto_created and not f.concrete else f.verbose_name))
     return out
+
+
+# Fields whose model label does not say what to fix: the measure texts are the national measure columns.
+FIELD_LABELS = {"extra": "帮扶措施（国家系统措施列）"}
 
 
 class EvidenceView(PermissionRequiredMixin, View):

@@ -10,6 +10,7 @@ from . import (  # noqa: F401
     identity,
     labour,
     living,
+    measures,
     monitoring,
     village,
     welfare,

@@ -3,13 +3,9 @@
 "Income" is the latest income record up to the check year (``inc_*``); "income at identification" is the record
 of the year of the identification month (``idinc_*``). The monitoring line is a parameter (by province and year).
 
-Not yet implemented (needs assistance measures): 5_18_001, 5_18_002, 5_18_003, 5_18_004, 5_18_005, 5_18_006,
-5_18_007, 1111_06, 1111_09, 1111_13, 1111_2, 5_15_011, 5_15_012, 1111_3, 4_11_014, 5_17_011, 5_17_012, 5_17_013,
-1111_10, 4_11_012, 4_11_013, 5_11_013, 4_11_016, 5_11_030, 5_11_032, 1111_4.
-
-Not yet implemented (needs helper assignments in the frames): 1_11_011 "eliminated household without a monitoring
-contact person and phone". QUALITY-RULES.md also gives 1_11_011 to the implausible-wage line; that check is
-registered under its other code, 5_15_023, only.
+The measure checks are in :mod:`.measures`. QUALITY-RULES.md also gives 1_11_011 to the implausible-wage line;
+that check is registered under its other code, 5_15_023, only; 1_11_011 here is the eliminated household without
+a monitoring contact (a current 帮扶责任人 with a phone).
 """
 
 from __future__ import annotations
@@ -194,3 +190,9 @@ def illness_risk_without_medical_cost(p):
       detail=lambda p: pl.format("工资性收入{}元", col("idinc_wage")))
 def implausible_identification_wage(p):
     return (col("idinc_wage") > 0) & (col("idinc_wage") < p.min_wage)
+
+
+@rule("1_11_011", family=MONITORING, level=HOUSEHOLD, applies=ELIMINATED, fields=("household.helper_assignments",),
+      title="风险消除户无帮扶联系人", message="风险已消除的监测对象，没有在帮的帮扶联系人（帮扶责任人）或其联系电话为空")
+def eliminated_without_contact(p):
+    return col("n_helpers") == 0
