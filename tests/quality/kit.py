@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 
 import polars as pl
 import pytest
@@ -54,6 +55,13 @@ INCOME = {"year": 2025, "wage": 20000.0, "operating": 5000.0, "property": 0.0, "
 SPOUSE = {"name": "李四", "sex": "2", "relationship": "02", "age": 44}
 
 
+def extra_json(row: dict, *, ascii: bool = False) -> str:
+    """``Household.extra`` as the import writes it (UTF-8; ``ascii``: \\u-escaped, as Django writes it) from the
+    kit's ``ms_*`` keys: each category's text under its first national column."""
+    return json.dumps({frames.MEASURE_SOURCES[k][0]: v for k, v in row.items() if k in frames.MEASURE_SOURCES and v},
+                      ensure_ascii=ascii)
+
+
 def member(household_id: int = 1, **kw) -> dict:
     """A member row: ``age`` (years at CHECK_DATE) sets the birth date and a valid ID number."""
     row = {**MEMBER, "id": next(_ids) + 1000, "household_id": household_id}
@@ -74,13 +82,14 @@ def household_frames(*, household: dict | None = None, members: list[dict] | Non
     units = [(household or {}, members)] + list(extra_households)
     for n, (h, ms) in enumerate(units, start=1):
         hid = h.get("id", n)
-        hh_rows.append({**HOUSEHOLD, "id": hid, "number": f"45029910020100{hid:02d}", **h})
+        row = {**HOUSEHOLD, "id": hid, "number": f"45029910020100{hid:02d}", **h}
+        hh_rows.append({**row, "extra": extra_json(row)})
         if ms is None:
             ms = [{"age": 46}, SPOUSE]
         m_rows += [member(hid, **dict(m)) for m in ms]
     inc_rows = [{"household_id": 1, **INCOME, **i} for i in (incomes if incomes is not None else [{}])]
     counts = [{"household_id": h["id"], "what": what} for h in hh_rows
-              for what, key in (("helper", "helpers"), ("disabled_left", "disabled_left")) for _ in range(h[key])]
+              for what, key in ((1, "helpers"), (2, "disabled_left")) for _ in range(h[key])]
     return frames.build(
         _frame(hh_rows, frames.HOUSEHOLD_COLUMNS), _frame(m_rows, frames.MEMBER_COLUMNS),
         _frame(inc_rows, {"household_id": frames.INT, **frames.INCOME_COLUMNS}),

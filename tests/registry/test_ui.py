@@ -109,6 +109,17 @@ def test_history_shows_labels_and_masks(household, users):
     assert "文化程度" in html and "高中" in html
 
 
+def test_detail_shows_imported_measures(household, users):
+    page = login(users["helper"]).get(f"/registry/households/{household.pk}/").content.decode()
+    assert "未录入帮扶措施" in page
+    Household.objects.filter(pk=household.pk).update(
+        extra={"健康帮扶": "城乡居民基本医疗保险参保资助", "信息采集人": "王五", "产业帮扶": " "})
+    page = login(users["helper"]).get(f"/registry/households/{household.pk}/").content.decode()
+    measures = page[page.index('id="measures"'):]
+    assert "健康帮扶" in measures and "城乡居民基本医疗保险参保资助" in measures
+    assert "产业帮扶" not in measures and "信息采集人" not in measures  # blank, and not a measure
+
+
 def test_home_counts(household, users):
     r = login(users["officer"]).get("/")
     rows = {row["code"]: row for row in r.context["rows_type"]}

@@ -47,9 +47,10 @@ HOUSEHOLD_COLUMNS = {
     "education_secured": BOOL, "medical_secured": BOOL, "housing_secured": BOOL, "water_secured": BOOL,
     "head_name": TEXT, "size": INT,
 }
-# 帮扶措施 by category, as the household's measure texts. Today they come from the national export's measure
-# columns, kept in ``Household.extra`` by the import (several columns may feed one category); when measures are
-# records of their own (the assistance issue), only :func:`_measure_sql` changes and the rules stay as they are.
+# 帮扶措施 by category, as the household's measure texts (``ms_*``). Today they come from the national export's
+# measure columns, kept in ``Household.extra`` by the import (several columns may feed one category); when measures
+# are records of their own (the assistance issue), only :func:`measure_columns` changes and the rules stay as
+# they are. The snapshot reads ``extra`` whole, as text, whenever a rule names a ``ms_*`` column.
 MEASURE_SOURCES = {
     "ms_industry": ("产业帮扶",), "ms_employment": ("就业帮扶",), "ms_post": ("公益岗位帮扶",),
     "ms_health": ("健康帮扶", "基本医疗保障"), "ms_education": ("教育帮扶",), "ms_compulsory": ("义务教育保障",),
@@ -57,7 +58,9 @@ MEASURE_SOURCES = {
     "ms_finance": ("金融帮扶",), "ms_social": ("社会帮扶",), "ms_relocation": ("搬迁",),
     "ms_resettled": ("易地搬迁后扶",), "ms_other": ("其他帮扶",),
 }
-HOUSEHOLD_COLUMNS.update({name: TEXT for name in MEASURE_SOURCES})
+# Texts that record no measure: a measure "not yet implemented" is no measure (rule 5_11_030).
+NO_MEASURE = ("", "无", "暂无", "/", "-", "—", "0", "未落实", "未实施", "无措施")
+HOUSEHOLD_COLUMNS["extra"] = TEXT
 INCOME_COLUMNS = {"year": INT, "wage": NUM, "operating": NUM, "property": NUM, "transfer": NUM,
                   "production_expenses": NUM, "medical_out_of_pocket": NUM, "per_capita_income": NUM}
 WORK_COLUMNS = {"member_id": INT, "kind": TEXT, "county": TEXT, "start_month": DATE, "end_month": DATE,
@@ -81,6 +84,8 @@ def _needed(columns: dict[str, str], names: set[str] | None) -> dict[str, str]:
     """``columns`` narrowed to ``names`` and :data:`BUILD_COLUMNS` (all of them when ``names`` is None)."""
     if names is None:
         return columns
+    if any(n in MEASURE_SOURCES for n in names):
+        names = names | {"extra"}
     return {c: k for c, k in columns.items() if c in names or c in BUILD_COLUMNS}
 
 
@@ -101,32 +106,14 @@ def _select(alias: str, columns: dict[str, str], prefix: str = "") -> str:
     whose binary COPY gives typed Arrow columns directly."""
     if connection.vendor == "postgresql":
         # numeric arrives as an opaque Arrow extension type: read it as double precision.
-        return ", ".join((_measure_sql(alias, c) if c in MEASURE_SOURCES
-                          else f'CAST({alias}."{_db_column(c)}" AS double precision)' if kind == NUM
+        # jsonb (``extra``) as its text.
+        return ", ".join((f'CAST({alias}."{_db_column(c)}" AS double precision)' if kind == NUM
+                          else f'CAST({alias}."{c}" AS text)' if c == "extra"
                           else f'{alias}."{_db_column(c)}"') + f' AS "{prefix}{c}"' for c, kind in columns.items())
     # Never NULL: ADBC's SQLite driver takes a column's type from its first rows, and a column that starts with
     # NULLs would be typed as integer and fail on the first text value further down. Empty text reads as null
     # for non-text kinds in :func:`typed`.
-    return ", ".join((_measure_sql(alias, c) if c in MEASURE_SOURCES
-                      else f'COALESCE(CAST({alias}."{_db_column(c)}" AS TEXT), \'\')') + f' AS "{prefix}{c}"'
-                     for c in columns)
-
-
-def _measure_sql(alias: str, name: str) -> str:
-    """A measure category's text: its ``extra`` keys' values joined with ``；`` (empty text when none is filled)."""
-    def value(key: str) -> str:
-        if connection.vendor == "postgresql":
-            return f"COALESCE({alias}.extra ->> '{key}', '')"
-        # Django writes the keys \u-escaped, the import as UTF-8; SQLite before 3.45 matches a path to the key's
-        # text as written, so both spellings are asked for.
-        escaped = key.encode("ascii", "backslashreplace").decode()
-        return (f"COALESCE(json_extract({alias}.extra, '$.\"{key}\"'), "
-                f"json_extract({alias}.extra, '$.\"{escaped}\"'), '')")
-    keys = MEASURE_SOURCES[name]
-    if len(keys) == 1:
-        return value(keys[0])
-    joined = " || '；' || ".join(value(k) for k in keys)
-    return f"TRIM({joined}, '；')" if connection.vendor == "sqlite" else f"BTRIM({joined}, '；')"
+    return ", ".join(f'COALESCE(CAST({alias}."{_db_column(c)}" AS TEXT), \'\') AS "{prefix}{c}"' for c in columns)
 
 
 def _db_column(name: str) -> str:
@@ -360,17 +347,17 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
     return Tables(hh=hh, members=members, incomes=incomes, work=work, villages=villages, counts=counts)
 
 
-COUNT_COLUMNS = {"household_id": INT, "what": TEXT}
+COUNT_COLUMNS = {"household_id": INT, "what": INT}  # what: 1 a helper, 2 a disabled member who left
 
 
 def _counts_sql(check_date: dt.date, assignments_where: str, members_where: str) -> str:
     """The rows of :data:`OPTIONAL_COUNTS`: current helper assignments whose helper has a phone, and members who
     left the household with a disability; each part narrowed by its ``… where`` (`` AND …`` or empty)."""
     on = f"'{check_date:%Y-%m-%d}'"
-    return (f"SELECT a.household_id, 'helper' AS what FROM assistance_helperassignment a "
+    return (f"SELECT a.household_id, 1 AS what FROM assistance_helperassignment a "
             f"JOIN assistance_helper p ON p.id = a.helper_id WHERE a.start_date <= {on} "
             f"AND (a.end_date IS NULL OR a.end_date > {on}) AND p.phone <> ''{assignments_where} "
-            f"UNION ALL SELECT m.household_id, 'disabled_left' AS what FROM registry_member m "
+            f"UNION ALL SELECT m.household_id, 2 AS what FROM registry_member m "
             f"WHERE m.is_active = {'false' if connection.vendor == 'postgresql' else '0'} "
             f"AND (m.health = '4' OR m.disability_category <> ''){members_where}")
 
@@ -529,6 +516,8 @@ def build(hh: pl.DataFrame, members: pl.DataFrame, incomes: pl.DataFrame, work: 
     persons = persons.join(heads.select("household_id", "head_age"), on="household_id", how="left",
                            maintain_order="left")
 
+    if "extra" in hh.columns:
+        hh = hh.with_columns(measure_columns(hh["extra"])).drop("extra")
     households = hh.join(_latest_income(incomes, "inc_"), left_on="id", right_on="household_id", how="left",
                          maintain_order="left")
     ident = hh.select("id", pl.col("monitor_identified_month").dt.year().alias("_iy")).join(
@@ -539,8 +528,8 @@ def build(hh: pl.DataFrame, members: pl.DataFrame, incomes: pl.DataFrame, work: 
                                  maintain_order="left")
     if counts is not None and counts.height:
         households = households.join(counts.group_by("household_id").agg(
-            (pl.col("what") == "helper").sum().alias("n_helpers"),
-            (pl.col("what") == "disabled_left").sum().alias("n_disabled_left")),
+            (pl.col("what") == 1).sum().alias("n_helpers"),
+            (pl.col("what") == 2).sum().alias("n_disabled_left")),
             left_on="id", right_on="household_id", how="left", maintain_order="left")
     else:
         households = households.with_columns(pl.lit(0, pl.UInt32).alias(c) for c in OPTIONAL_COUNTS)
@@ -562,6 +551,56 @@ def build(hh: pl.DataFrame, members: pl.DataFrame, incomes: pl.DataFrame, work: 
     villages = villages.join(reg, on="village_id", how="left").with_columns(
         pl.col("reg_households").fill_null(0), pl.col("reg_persons").fill_null(0))
     return Frames(persons=persons, households=households, villages=villages, check_date=check_date)
+
+
+def measure_columns(extra: pl.Series) -> list[pl.Series]:
+    """The ``ms_*`` columns from ``Household.extra`` as JSON text: each category's texts joined with ``；``, empty
+    when it records no measure (:data:`NO_MEASURE`).
+
+    The values are cut out of the text with one pattern per key (~2 µs a text for all of them): decoding the
+    JSON in Polars costs ~4 µs a household (12 s for 3M), asking the database for each key ~1 µs a key and
+    household (PostgreSQL ``->>``; SQLite's ``json_extract`` parses the text again for every key), SQLite's
+    ``json_each`` ~1.8 µs a household. Rows Django saved keep ``\\u`` escapes on
+    SQLite (PostgreSQL's jsonb does not); those few are decoded and re-encoded first."""
+    extra = extra.fill_null("")
+    # Counties write the same few measure texts again and again: each distinct ``extra`` is read once.
+    distinct = extra.unique()
+    if len(distinct) * 2 > len(extra):
+        return _measure_texts(extra).get_columns()
+    texts = _measure_texts(distinct).with_columns(distinct.alias("_extra"))
+    return extra.to_frame("_extra").join(texts, on="_extra", how="left", maintain_order="left").drop(
+        "_extra").get_columns()
+
+
+def _measure_texts(extra: pl.Series) -> pl.DataFrame:
+    """:func:`measure_columns` of every row of ``extra`` (JSON texts, no nulls)."""
+    import json
+
+    escaped = extra.str.contains("\\u", literal=True)
+    if escaped.any():
+        fixed = extra.filter(escaped).map_elements(
+            lambda text: json.dumps(json.loads(text), ensure_ascii=False) if text else text, return_dtype=pl.Utf8)
+        extra = extra.clone().scatter(escaped.arg_true(), fixed)  # scatter writes in place: not the caller's
+    # A value runs to the next quote: an escaped quote inside a measure text cuts it short there (a pattern
+    # that steps over escapes costs 2.5 times as much).
+    value = r'"{}"\s*:\s*"([^"]*)"'
+
+    def part(key: str) -> pl.Series:
+        """The key's texts; the pattern runs only over the rows that name the key (most keys are rare)."""
+        has_key = extra.str.contains(f'"{key}"', literal=True)
+        found = int(has_key.sum())
+        if found == 0:
+            return pl.Series(key, [None] * len(extra), dtype=pl.Utf8)
+        rows = extra if found * 2 > len(extra) else extra.filter(has_key)
+        text = rows.str.extract(value.format(key), 1).str.strip_chars()
+        text = text.set(text.is_in(NO_MEASURE), None)
+        if rows is extra:
+            return text.alias(key)
+        return pl.Series(key, [None] * len(extra), dtype=pl.Utf8).scatter(has_key.arg_true(), text)
+    parts = pl.DataFrame([part(key) for key in dict.fromkeys(k for keys in MEASURE_SOURCES.values() for k in keys)])
+    return parts.select(
+        pl.concat_str([pl.col(key) for key in keys], separator="；", ignore_nulls=True).fill_null("").alias(name)
+        for name, keys in MEASURE_SOURCES.items())
 
 
 def _work_aggregates(work: pl.DataFrame, on: dt.date) -> pl.DataFrame:

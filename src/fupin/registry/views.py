@@ -102,6 +102,15 @@ class HouseholdExportView(PermissionRequiredMixin, View):
         return response
 
 
+def imported_measures(household) -> list[tuple[str, str]]:
+    """The measure columns of the national export kept with the household (category, text), in the export's
+    order; what the measure rules of the data-quality catalogue read."""
+    from fupin.imports.layouts import MEASURE_HEADERS
+
+    extra = household.extra or {}
+    return [(label, str(extra[label])) for label in MEASURE_HEADERS if str(extra.get(label) or "").strip()]
+
+
 class HouseholdDetailView(PermissionRequiredMixin, View):
     permission = "registry.view"
 
@@ -116,6 +125,7 @@ class HouseholdDetailView(PermissionRequiredMixin, View):
             "former_members": [m for m in members if not m.is_active],
             "incomes": list(household.incomes.all()),
             "helpers": list(household.helper_assignments.all()),
+            "measures": imported_measures(household),
             "history": [(c, describe(c, request.user)) for c in history],
             "can_change": has_perm(request.user, "registry.change", area),
             "can_add": has_perm(request.user, "registry.add", area),

@@ -2,7 +2,7 @@
 
 The rules read the measure texts by category (``ms_*`` columns, :data:`fupin.quality.frames.MEASURE_SOURCES`):
 today the national export's measure columns, kept by the import. A category counts as present when its text says
-something other than "none" (:data:`NONE`); a specific measure inside a category (雨露计划, the medical-insurance
+something other than "none" (:data:`fupin.quality.frames.NO_MEASURE`); a specific measure inside a category (雨露计划, the medical-insurance
 contribution subsidy, the transport subsidy …) is found by the words counties use for it, as their own scripts do.
 
 Where QUALITY-RULES.md lists several codes for one check, the codes are split as follows:
@@ -36,8 +36,6 @@ from ..catalogue import (
 from .common import MEASURES, col, has_risk, uninsured_medical
 
 ILLNESS, DISABILITY, SCHOOLING, HOUSING, WATER = "01", "02", "03", "09", "10"
-# Texts that record no measure: a measure "not yet implemented" is no measure (5_11_030).
-NONE = ("", "无", "暂无", "/", "-", "—", "0", "未落实", "未实施", "无措施")
 # The words by which a specific measure is recognised in its category's text.
 MED_SUBSIDY = "参保资助|资助参保|参保补贴|缴费补贴|代缴|医保资助"
 YULU = "雨露计划"
@@ -53,8 +51,9 @@ ALL_MEASURES = ("ms_industry", "ms_employment", "ms_post", "ms_health", "ms_educ
 
 
 def has(*names: str, prefix: str = "") -> pl.Expr:
-    """Any of the categories ``names`` records a measure."""
-    return pl.any_horizontal(~col(prefix + n).fill_null("").str.strip_chars().is_in(NONE) for n in names)
+    """Any of the categories ``names`` records a measure (the frames leave a category empty when its text says
+    "none", :data:`fupin.quality.frames.NO_MEASURE`)."""
+    return pl.any_horizontal(col(prefix + n).fill_null("") != "" for n in names)
 
 
 def mentions(name: str, words: str, prefix: str = "") -> pl.Expr:
