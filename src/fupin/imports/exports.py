@@ -135,7 +135,16 @@ def _mask_account(src: pl.Expr) -> pl.Expr:
         pl.lit("****") + src.str.slice(-4)).otherwise(pl.lit("****"))
 
 
+EXTRA_PREFIX = "extra."  # the household's kept national columns, as columns of the raw frame
+
+
 def format_frame(raw: pl.DataFrame, *, layout: str, show_ids: bool, show_contact: bool) -> pl.DataFrame:
+    from fupin.batch.jsontext import string_values
+
+    extra_keys = [c.key for c in layout_columns(layout) if c.target == HOUSEHOLD_EXTRA]
+    if extra_keys:
+        raw = raw.with_columns(string_values(raw["extra"], extra_keys).select(
+            pl.all().name.prefix(EXTRA_PREFIX)).get_columns())
     out = []
     for c in layout_columns(layout):
         src = pl.col(f"{c.target}.{c.key}") if c.target in (HOUSEHOLD, MEMBER, INCOME) else None
@@ -143,7 +152,7 @@ def format_frame(raw: pl.DataFrame, *, layout: str, show_ids: bool, show_contact
             out.append(pl.col("village_code" if c.key == "village_code" else c.key).alias(c.label))
             continue
         if c.target == HOUSEHOLD_EXTRA:
-            out.append(pl.col("extra").str.json_path_match(f"$['{c.key}']").alias(c.label))
+            out.append(pl.col(f"{EXTRA_PREFIX}{c.key}").alias(c.label))
             continue
         if c.target == INCOME and c.key == "year":
             out.append(pl.col(f"{INCOME}.year").cast(pl.Int64, strict=False).alias(c.label))

@@ -322,8 +322,13 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
     ]
     counted = columns is None or any(c in columns for c in OPTIONAL_COUNTS)
     if counted:
-        queries.append((_counts_sql(check_date, *(("", "") if whole else (
-            f" AND {within('a.household_id')}", f" AND {within('m.household_id')}"))), COUNT_COLUMNS))
+        # A chunk's assignments by its id range alone (rows of inactive households drop out in the join onto the
+        # households): with the households as a subquery PostgreSQL merges the whole range for each chunk.
+        assignments = "" if whole else " AND " + (
+            f"a.household_id BETWEEN {int(id_range[0])} AND {int(id_range[1])}" if id_range
+            else within("a.household_id"))
+        queries.append((_counts_sql(check_date, assignments, "" if whole else f" AND {within('m.household_id')}"),
+                        COUNT_COLUMNS))
     adbc = sqlite_adbc_ok()
     results = _read_all(queries, adbc=adbc, parallel=parallel)
     counts = results.pop() if counted else None
@@ -354,9 +359,10 @@ def _counts_sql(check_date: dt.date, assignments_where: str, members_where: str)
     """The rows of :data:`OPTIONAL_COUNTS`: current helper assignments whose helper has a phone, and members who
     left the household with a disability; each part narrowed by its ``… where`` (`` AND …`` or empty)."""
     on = f"'{check_date:%Y-%m-%d}'"
-    return (f"SELECT a.household_id, 1 AS what FROM assistance_helperassignment a "
-            f"JOIN assistance_helper p ON p.id = a.helper_id WHERE a.start_date <= {on} "
-            f"AND (a.end_date IS NULL OR a.end_date > {on}) AND p.phone <> ''{assignments_where} "
+    # Helpers without a phone are few: excluded by a small hashed list rather than a join with every helper.
+    return (f"SELECT a.household_id, 1 AS what FROM assistance_helperassignment a WHERE a.start_date <= {on} "
+            f"AND (a.end_date IS NULL OR a.end_date > {on}) "
+            f"AND a.helper_id NOT IN (SELECT p.id FROM assistance_helper p WHERE p.phone = ''){assignments_where} "
             f"UNION ALL SELECT m.household_id, 2 AS what FROM registry_member m "
             f"WHERE m.is_active = {'false' if connection.vendor == 'postgresql' else '0'} "
             f"AND (m.health = '4' OR m.disability_category <> ''){members_where}")
@@ -536,6 +542,9 @@ def build(hh: pl.DataFrame, members: pl.DataFrame, incomes: pl.DataFrame, work: 
     households = households.with_columns(pl.col(c).fill_null(0) for c in households.columns if c.startswith("n_"))
     joined = households if household_columns is None else households.select(
         "id", *[c for c in households.columns if c in household_columns and c != "id"])
+    # Measure texts onto the persons frame as categories: a few distinct texts, 4 bytes a person instead of a
+    # string each (10M persons: ~0.3 GB less a text column).
+    joined = joined.with_columns(pl.col(c).cast(pl.Categorical) for c in joined.columns if c in MEASURE_SOURCES)
     # Members of households outside the frame are dropped (an inner join, done as a left join: see above).
     persons = persons.join(joined.select(pl.all().name.prefix("h_")), left_on="household_id", right_on="h_id",
                            how="left", maintain_order="left")
@@ -554,53 +563,17 @@ def build(hh: pl.DataFrame, members: pl.DataFrame, incomes: pl.DataFrame, work: 
 
 
 def measure_columns(extra: pl.Series) -> list[pl.Series]:
-    """The ``ms_*`` columns from ``Household.extra`` as JSON text: each category's texts joined with ``；``, empty
-    when it records no measure (:data:`NO_MEASURE`).
+    """The ``ms_*`` columns from ``Household.extra`` (JSON text, :func:`fupin.batch.jsontext.string_values`):
+    each category's texts joined with ``；``, empty when it records no measure (:data:`NO_MEASURE`)."""
+    from fupin.batch.jsontext import string_values
 
-    The values are cut out of the text with one pattern per key (~2 µs a text for all of them): decoding the
-    JSON in Polars costs ~4 µs a household (12 s for 3M), asking the database for each key ~1 µs a key and
-    household (PostgreSQL ``->>``; SQLite's ``json_extract`` parses the text again for every key), SQLite's
-    ``json_each`` ~1.8 µs a household. Rows Django saved keep ``\\u`` escapes on
-    SQLite (PostgreSQL's jsonb does not); those few are decoded and re-encoded first."""
-    extra = extra.fill_null("")
-    # Counties write the same few measure texts again and again: each distinct ``extra`` is read once.
-    distinct = extra.unique()
-    if len(distinct) * 2 > len(extra):
-        return _measure_texts(extra).get_columns()
-    texts = _measure_texts(distinct).with_columns(distinct.alias("_extra"))
-    return extra.to_frame("_extra").join(texts, on="_extra", how="left", maintain_order="left").drop(
-        "_extra").get_columns()
-
-
-def _measure_texts(extra: pl.Series) -> pl.DataFrame:
-    """:func:`measure_columns` of every row of ``extra`` (JSON texts, no nulls)."""
-    import json
-
-    escaped = extra.str.contains("\\u", literal=True)
-    if escaped.any():
-        fixed = extra.filter(escaped).map_elements(
-            lambda text: json.dumps(json.loads(text), ensure_ascii=False) if text else text, return_dtype=pl.Utf8)
-        extra = extra.clone().scatter(escaped.arg_true(), fixed)  # scatter writes in place: not the caller's
-    # A value runs to the next quote: an escaped quote inside a measure text cuts it short there (a pattern
-    # that steps over escapes costs 2.5 times as much).
-    value = r'"{}"\s*:\s*"([^"]*)"'
-
-    def part(key: str) -> pl.Series:
-        """The key's texts; the pattern runs only over the rows that name the key (most keys are rare)."""
-        has_key = extra.str.contains(f'"{key}"', literal=True)
-        found = int(has_key.sum())
-        if found == 0:
-            return pl.Series(key, [None] * len(extra), dtype=pl.Utf8)
-        rows = extra if found * 2 > len(extra) else extra.filter(has_key)
-        text = rows.str.extract(value.format(key), 1).str.strip_chars()
-        text = text.set(text.is_in(NO_MEASURE), None)
-        if rows is extra:
-            return text.alias(key)
-        return pl.Series(key, [None] * len(extra), dtype=pl.Utf8).scatter(has_key.arg_true(), text)
-    parts = pl.DataFrame([part(key) for key in dict.fromkeys(k for keys in MEASURE_SOURCES.values() for k in keys)])
-    return parts.select(
-        pl.concat_str([pl.col(key) for key in keys], separator="；", ignore_nulls=True).fill_null("").alias(name)
-        for name, keys in MEASURE_SOURCES.items())
+    keys = list(dict.fromkeys(k for ks in MEASURE_SOURCES.values() for k in ks))
+    values = string_values(extra, keys).select(
+        pl.when(pl.col(k).str.strip_chars().is_in(NO_MEASURE)).then(None).otherwise(pl.col(k).str.strip_chars())
+        .alias(k) for k in keys)
+    return values.select(
+        pl.concat_str([pl.col(k) for k in ks], separator="；", ignore_nulls=True).fill_null("").alias(name)
+        for name, ks in MEASURE_SOURCES.items()).get_columns()
 
 
 def _work_aggregates(work: pl.DataFrame, on: dt.date) -> pl.DataFrame:

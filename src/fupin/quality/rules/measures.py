@@ -57,8 +57,9 @@ def has(*names: str, prefix: str = "") -> pl.Expr:
 
 
 def mentions(name: str, words: str, prefix: str = "") -> pl.Expr:
-    """The category's text names a measure by one of ``words`` (a regular-expression alternation)."""
-    return col(prefix + name).fill_null("").str.contains(words)
+    """The category's text names a measure by one of ``words`` (a regular-expression alternation). (On the persons
+    frame the texts are categories: read as text here.)"""
+    return col(prefix + name).cast(pl.Utf8).fill_null("").str.contains(words)
 
 
 def _no_income(name: str) -> pl.Expr:
