@@ -71,34 +71,29 @@ _FIELDS = ("household.extra",)  # the measure texts (the national export's measu
 
 
 # --- measures against the household's risks (monitored households) --------------------------------------------
-@rule("5_18_001", family=MEASURES, level=HOUSEHOLD, applies=MONITORED, fields=(*_FIELDS, "household.risk_types"),
-      title="因病风险无健康或社会帮扶措施", message="风险类型为因病，但没有健康帮扶或社会帮扶措施")
-def illness_without_health_measure(p):
-    return has_risk(ILLNESS) & ~has("ms_health", "ms_social")
+# code, risk type, the categories any of which answers it, title, message.
+RISK_MEASURES = (
+    ("5_18_001", ILLNESS, ("ms_health", "ms_social"), "因病风险无健康或社会帮扶措施",
+     "风险类型为因病，但没有健康帮扶或社会帮扶措施"),
+    ("5_18_002", SCHOOLING, ("ms_education", "ms_compulsory"), "因学风险无教育帮扶措施",
+     "风险类型为因学，但没有教育帮扶或义务教育保障措施"),
+    ("5_18_003", DISABILITY, ("ms_security", "ms_social"), "因残风险无综合保障或社会帮扶措施",
+     "风险类型为因残，但没有综合保障（兜底保障）或社会帮扶措施"),
+    ("5_18_004", HOUSING, ("ms_housing", "ms_relocation", "ms_resettled"), "因安全住房风险无住房或搬迁措施",
+     "风险类型为因安全住房，但没有住房安全保障或搬迁措施"),
+    ("5_18_006", WATER, ("ms_water",), "因安全饮水风险无饮水安全措施", "风险类型为因安全饮水，但没有饮水安全保障措施"),
+)
 
 
-@rule("5_18_002", family=MEASURES, level=HOUSEHOLD, applies=MONITORED, fields=(*_FIELDS, "household.risk_types"),
-      title="因学风险无教育帮扶措施", message="风险类型为因学，但没有教育帮扶或义务教育保障措施")
-def schooling_without_education_measure(p):
-    return has_risk(SCHOOLING) & ~has("ms_education", "ms_compulsory")
+def _risk_without_measure(risk: str, categories: tuple[str, ...]):
+    def expr(p):
+        return has_risk(risk) & ~has(*categories)
+    return expr
 
 
-@rule("5_18_003", family=MEASURES, level=HOUSEHOLD, applies=MONITORED, fields=(*_FIELDS, "household.risk_types"),
-      title="因残风险无综合保障或社会帮扶措施", message="风险类型为因残，但没有综合保障（兜底保障）或社会帮扶措施")
-def disability_without_security_measure(p):
-    return has_risk(DISABILITY) & ~has("ms_security", "ms_social")
-
-
-@rule("5_18_004", family=MEASURES, level=HOUSEHOLD, applies=MONITORED, fields=(*_FIELDS, "household.risk_types"),
-      title="因安全住房风险无住房或搬迁措施", message="风险类型为因安全住房，但没有住房安全保障或搬迁措施")
-def housing_without_housing_measure(p):
-    return has_risk(HOUSING) & ~has("ms_housing", "ms_relocation", "ms_resettled")
-
-
-@rule("5_18_006", family=MEASURES, level=HOUSEHOLD, applies=MONITORED, fields=(*_FIELDS, "household.risk_types"),
-      title="因安全饮水风险无饮水安全措施", message="风险类型为因安全饮水，但没有饮水安全保障措施")
-def water_without_water_measure(p):
-    return has_risk(WATER) & ~has("ms_water")
+for _code, _risk, _categories, _title, _message in RISK_MEASURES:
+    rule(_code, family=MEASURES, level=HOUSEHOLD, applies=MONITORED, fields=(*_FIELDS, "household.risk_types"),
+         title=_title, message=_message)(_risk_without_measure(_risk, _categories))
 
 
 @rule("5_18_005", family=MEASURES, level=PERSON, applies=MONITORED,
