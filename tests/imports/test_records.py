@@ -120,6 +120,15 @@ def test_work_file_member_must_be_in_the_named_household(registry, tmp_path):
     assert any(r == 5 and c == "证件号码" for r, c, _ in found)
 
 
+def test_village_file_reads_the_totals_the_quality_rules_compare(registry, tmp_path):
+    headers = ["县", "乡", "村", "总户数", "享受低保人数", "特困供养人数", "残疾人数", "危房户数"]
+    rows = [["清溪县", "甲镇", "村A", "320", "41", "3", "12", "0"]]
+    out = run_import(write_csv(tmp_path / "（自定义）行政村信息.csv", rows, headers=headers), actor=registry["county"])
+    assert out.loaded, out.problems
+    a = VillageProfile.objects.get(village__name="村A")
+    assert (a.dibao_persons, a.tekun_persons, a.disabled_persons, a.dangerous_houses) == (41, 3, 12, 0)
+
+
 def test_village_file_creates_and_updates_village_profiles(registry, tmp_path):
     rows = [["清溪县", "甲镇", "村A", "是", "320", "1,150", "12.5", "是"], ["清溪县", "甲镇", "村B", "否", "210", "800", "", ""]]
     out = run_import(write_csv(tmp_path / "（自定义）行政村信息.csv", rows, headers=VILLAGES), actor=registry["county"])

@@ -96,6 +96,9 @@ ALSO: dict[str, set[tuple[str, object]]] = {
     "1111_10": {("AGE_01", 3)},
     "4_11_012": {("5_17_013", 1)},
     "5_11_032": {("5_11_030", 1)},
+    # village totals: the registry data that makes the count also trips the person / household rules
+    "VIL_04": {("5_15_018", 1)},
+    "VIL_06": {("1_02_001", 1)},
 }
 
 
@@ -131,8 +134,7 @@ def _plant(township: Area, code: str) -> set[tuple[str, object]]:
         if vid not in villages:
             villages[vid] = dbkit.village(township, f"{code}村{len(villages) + 1}")
         VillageProfile.objects.create(village=villages[vid], is_exited=bool(row["is_exited"]),
-                                      total_households=row["total_households"],
-                                      total_population=row["total_population"])
+                                      **{k: v for k, v in row.items() if k not in ("village_id", "is_exited")})
     hh_rows = [kwargs.get("household") or {}, *[h for h, _m in kwargs.get("extra_households", ())]]
     members: dict = {}
     first, _ = dbkit.create(villages[kit.VILLAGE_ID], members_by_id=members, **kwargs)

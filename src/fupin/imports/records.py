@@ -115,6 +115,8 @@ def record_layouts() -> tuple[RecordLayout, ...]:
     )
     village = (
         _v("is_exited", aliases=("是否已出列",)), _v("total_households"), _v("total_population"),
+        _v("dibao_persons", aliases=("享受低保人数", "低保对象人数")), _v("tekun_persons", aliases=("特困人数",)),
+        _v("disabled_persons", aliases=("残疾人口数",)), _v("dangerous_houses", aliases=("危房数",)),
         _v("collective_income", aliases=("村集体经济收入", "集体经济收入")), _v("has_featured_industry"),
         _v("has_hardened_road"), _v("has_bus"), _v("has_power"), _v("has_broadband"), _v("has_clinic"),
         _v("has_doctor"), _v("has_school"), _v("has_service_center"), _v("has_tv"),

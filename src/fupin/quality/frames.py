@@ -68,7 +68,8 @@ WORK_COLUMNS = {"member_id": INT, "kind": TEXT, "county": TEXT, "start_month": D
 # Rows read only when a rule names the household column they make (see :func:`read_tables`):
 # ``n_helpers``: current 帮扶责任人 with a phone; ``n_disabled_left``: disabled members who left the household.
 OPTIONAL_COUNTS = ("n_helpers", "n_disabled_left")
-PROFILE_COLUMNS = {"village_id": TEXT, "is_exited": BOOL, "total_households": INT, "total_population": INT}
+PROFILE_COLUMNS = {"village_id": TEXT, "is_exited": BOOL, "total_households": INT, "total_population": INT,
+                   "dibao_persons": INT, "tekun_persons": INT, "disabled_persons": INT, "dangerous_houses": INT}
 # Table columns :func:`build` and the findings read whatever the rules name (keys, derived columns, messages).
 # A run reads only these and the ones its rules name (:func:`read_tables` ``columns``).
 BUILD_COLUMNS = {
@@ -86,6 +87,8 @@ def _needed(columns: dict[str, str], names: set[str] | None) -> dict[str, str]:
         return columns
     if any(n in MEASURE_SOURCES for n in names):
         names = names | {"extra"}
+    if "reg_dangerous" in names:  # the village's registered dangerous houses
+        names = names | {"dangerous_house"}
     return {c: k for c, k in columns.items() if c in names or c in BUILD_COLUMNS}
 
 
@@ -341,10 +344,9 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
         work = work.filter(pl.col("member_id").is_in(members["id"].implode()))
     if household_ids is None:
         village_where = "a.code BETWEEN '{}' AND '{}'".format(*bounds) if bounds else "TRUE"
+        profile = ", ".join(f"COALESCE(CAST(p.{c} AS TEXT), '') AS {c}" for c in PROFILE_COLUMNS if c != "village_id")
         villages = _read(
-            f"SELECT CAST(a.code AS TEXT) AS village_id, COALESCE(CAST(p.is_exited AS TEXT), '') AS is_exited, "
-            f"COALESCE(CAST(p.total_households AS TEXT), '') AS total_households, "
-            f"COALESCE(CAST(p.total_population AS TEXT), '') AS total_population FROM areas_area a "
+            f"SELECT CAST(a.code AS TEXT) AS village_id, {profile} FROM areas_area a "
             f"LEFT JOIN areas_villageprofile p ON p.village_id = a.code WHERE a.level = 5 AND {village_where}",
             PROFILE_COLUMNS, adbc=adbc)
     else:
@@ -555,10 +557,16 @@ def build(hh: pl.DataFrame, members: pl.DataFrame, incomes: pl.DataFrame, work: 
     persons = persons.join(area_wide, on="id", how="left", maintain_order="left").with_columns(
         pl.col("id_count").fill_null(0))
 
+    dangerous = [i.code for i in codes.get("dangerous_house").items if i.code != "0"]
+    if "dangerous_house" not in households.columns:  # not read: no rule asks for it
+        households = households.with_columns(pl.lit("").alias("dangerous_house"))
     reg = households.group_by("village_id").agg(
-        pl.len().alias("reg_households"), pl.col("n_persons").sum().alias("reg_persons"))
+        pl.len().alias("reg_households"), pl.col("n_persons").sum().alias("reg_persons"),
+        pl.col("n_dibao").sum().alias("reg_dibao"), pl.col("n_tekun").sum().alias("reg_tekun"),
+        pl.col("n_disabled").sum().alias("reg_disabled"),
+        pl.col("dangerous_house").is_in(dangerous).sum().alias("reg_dangerous"))
     villages = villages.join(reg, on="village_id", how="left").with_columns(
-        pl.col("reg_households").fill_null(0), pl.col("reg_persons").fill_null(0))
+        pl.col(c).fill_null(0) for c in reg.columns if c.startswith("reg_"))
     return Frames(persons=persons, households=households, villages=villages, check_date=check_date)
 
 
