@@ -13,6 +13,7 @@ write) is cut with one pattern per key, which is exact there. Texts with escapes
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 import polars as pl
@@ -38,8 +39,8 @@ def _cut(texts: pl.Series, keys: Sequence[str]) -> pl.DataFrame:
         value = pl.Series(key, [None] * len(texts), dtype=pl.Utf8)
         if names.any():
             rows = texts.filter(names)
-            found = rows.str.extract(rf'{_re(quoted)}\s*:\s*"([^"]*)"', 1).fill_null(
-                rows.str.extract(rf'{_re(quoted)}\s*:\s*([^",}}\s][^,}}\s]*)', 1).replace("null", None))
+            found = rows.str.extract(rf'{re.escape(quoted)}\s*:\s*"([^"]*)"', 1).fill_null(
+                rows.str.extract(rf'{re.escape(quoted)}\s*:\s*([^",}}\s][^,}}\s]*)', 1).replace("null", None))
             value = value.scatter(names.arg_true(), found)
         columns.append(value)
     return pl.DataFrame(columns)
@@ -62,8 +63,3 @@ def _scalar(value) -> str:
         return "true" if value else "false"
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
-
-def _re(text: str) -> str:
-    import re
-
-    return re.escape(text)

@@ -61,6 +61,8 @@ MEASURE_SOURCES = {
 # Texts that record no measure: a measure "not yet implemented" is no measure (rule 5_11_030).
 NO_MEASURE = ("", "无", "暂无", "/", "-", "—", "0", "未落实", "未实施", "无措施")
 HOUSEHOLD_COLUMNS["extra"] = TEXT
+# Derived columns a rule may name, and the table columns they are made from (beyond BUILD_COLUMNS).
+DERIVED_FROM = {**{name: ("extra",) for name in MEASURE_SOURCES}, "reg_dangerous": ("dangerous_house",)}
 INCOME_COLUMNS = {"year": INT, "wage": NUM, "operating": NUM, "property": NUM, "transfer": NUM,
                   "production_expenses": NUM, "medical_out_of_pocket": NUM, "per_capita_income": NUM}
 WORK_COLUMNS = {"member_id": INT, "kind": TEXT, "county": TEXT, "start_month": DATE, "end_month": DATE,
@@ -85,10 +87,7 @@ def _needed(columns: dict[str, str], names: set[str] | None) -> dict[str, str]:
     """``columns`` narrowed to ``names`` and :data:`BUILD_COLUMNS` (all of them when ``names`` is None)."""
     if names is None:
         return columns
-    if any(n in MEASURE_SOURCES for n in names):
-        names = names | {"extra"}
-    if "reg_dangerous" in names:  # the village's registered dangerous houses
-        names = names | {"dangerous_house"}
+    names = names | {c for n in names for c in DERIVED_FROM.get(n, ())}
     return {c: k for c, k in columns.items() if c in names or c in BUILD_COLUMNS}
 
 
