@@ -18,7 +18,7 @@ from fupin.core.errors import ApplicationError
 from fupin.core.models import ObjectChange
 from fupin.imports import exports
 from fupin.imports.services import run_import
-from fupin.registry.models import Household, IncomeRecord, Member
+from fupin.registry.models import Household, HouseholdDigest, IncomeRecord, Member, MemberDigest
 
 from .conftest import HEADERS, ID_HEAD1, ID_HEAD2, ID_SON1, base_rows
 
@@ -93,6 +93,9 @@ def test_reimport_compares_part_by_part_read_by_staged_ids_or_id_range(users, fi
     from fupin.imports import engine
 
     run_import(files.csv(), actor=users["county"])
+    # Without digests every matched row is compared column by column (as after an upgrade), in parts.
+    HouseholdDigest.objects.all().delete()
+    MemberDigest.objects.all().delete()
     monkeypatch.setattr(engine, "PART_ROWS", 2)  # two parts of households, three of members
     monkeypatch.setattr(engine, "DENSE_RANGE", dense_range)
     rows = base_rows()
@@ -107,6 +110,89 @@ def test_reimport_compares_part_by_part_read_by_staged_ids_or_id_range(users, fi
     changed = ObjectChange.objects.filter(action="update", summary="导入", content_type__model="member")
     assert sorted(str(c.postchange_data) for c in changed) == sorted(map(str, [{"education": "06"}, {"health": "2"}]))
     assert Member.objects.get(id_number=ID_HEAD1).education == "06"
+
+
+@pytest.fixture
+def compared(monkeypatch):
+    """How many matched rows each re-import compared column by column: {model name: rows}."""
+    from fupin.imports import engine
+
+    seen: dict[str, int] = {}
+    real = engine._changed_parts
+
+    def spy(w, model, key, file_rows, matched, *args, **kwargs):
+        seen[model.__name__] = seen.get(model.__name__, 0) + matched.height
+        return real(w, model, key, file_rows, matched, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "_changed_parts", spy)
+    return seen
+
+
+def test_reimport_skips_rows_whose_digest_matches_without_reading_them(users, files, compared):
+    run_import(files.csv(), actor=users["county"])
+    assert HouseholdDigest.objects.count() == Household.objects.count() == 3
+    assert MemberDigest.objects.count() == Member.objects.count() == 5
+    compared.clear()
+    rows = base_rows()
+    rows[2][11] = "大专"  # 张小: 高中 → 大专
+    out = run_import(files.csv(rows, name="g.csv"), actor=users["county"])
+    # The household's values did not move and no member's but 张小's: only he is read back and compared.
+    assert compared == {"Household": 0, "Member": 1}
+    assert out.counts["persons_changed"] == 1 and out.counts["persons_unchanged"] == 4
+    assert out.counts["households_unchanged"] == 3
+    logged = ObjectChange.objects.count()
+    compared.clear()
+    out = run_import(files.csv(rows, name="g.csv"), actor=users["county"])  # his new digest holds at version 2
+    assert compared == {"Household": 0, "Member": 0}
+    assert out.counts["persons_unchanged"] == 5 and ObjectChange.objects.count() == logged
+
+
+def test_an_edit_made_in_the_application_is_seen_by_the_next_import(users, files, compared):
+    """A digest is only good at the version it was taken at: an edit elsewhere bumps the version, so the next
+    import compares that row and sets the file's value back (and logs it)."""
+    from fupin.registry.services import household_update, member_update
+
+    path = files.csv()
+    run_import(path, actor=users["county"])
+    son = Member.objects.get(id_number=ID_SON1)
+    member_update(actor=users["county"], member=son, data={"education": "07"}, expected_version=son.version)
+    h1 = Household.objects.get(number="H001")
+    household_update(actor=users["county"], household=h1, data={"risk_types": ["01"]}, expected_version=h1.version)
+    compared.clear()
+    out = run_import(path, actor=users["county"])
+    assert compared == {"Household": 1, "Member": 1}
+    assert out.counts["persons_changed"] == 1 and out.counts["households_changed"] == 1
+    son.refresh_from_db()
+    h1.refresh_from_db()
+    assert son.education == "04" and h1.risk_types == ["01", "03"]
+    change = ObjectChange.objects.filter(action="update", summary="导入", object_id=str(son.pk)).get()
+    assert change.prechange_data == {"education": "07"} and change.postchange_data == {"education": "04"}
+
+
+def test_rows_without_a_digest_are_compared_once_then_confirmed(users, files, compared):
+    """Rows loaded before digests existed (or last imported with other columns) are compared column by column;
+    found unchanged, they get a digest without a new version or a log entry, and the next import skips them."""
+    path = files.csv()
+    run_import(path, actor=users["county"])
+    MemberDigest.objects.filter(member__id_number__in=[ID_HEAD1, ID_HEAD2]).delete()
+    before, logged = registry_state(), ObjectChange.objects.count()
+    compared.clear()
+    out = run_import(path, actor=users["county"])
+    assert compared == {"Household": 0, "Member": 2}
+    assert out.counts["persons_unchanged"] == 5
+    assert registry_state() == before and ObjectChange.objects.count() == logged  # versions did not move
+    assert MemberDigest.objects.count() == 5
+    compared.clear()
+    run_import(path, actor=users["county"])
+    assert compared == {"Household": 0, "Member": 0}
+
+    # A file with other member columns (no 家庭成员联系电话): its digests cannot match the stored ones, so every
+    # member is compared again; the households' columns are the same as before, and theirs still match.
+    rows = [row[:-1] for row in base_rows()]
+    compared.clear()
+    out = run_import(files.csv(rows, headers=HEADERS[:-1], name="fewer.csv"), actor=users["county"])
+    assert compared == {"Household": 0, "Member": 5}
+    assert out.counts["persons_unchanged"] == 5 and registry_state() == before
 
 
 def test_errors_name_row_and_column_and_nothing_is_written(users, files):

@@ -148,6 +148,8 @@ EXEMPT = {
     "areas.VillageProfile": "shown on the village page; editing comes with the village-exit procedure",
     "assistance.Helper": "read-only on the household page until the assistance issue",
     "assistance.HelperAssignment": "read-only on the household page until the assistance issue",
+    "registry.HouseholdDigest": "internal to the import engine; no page or endpoint shows it",
+    "registry.MemberDigest": "internal to the import engine; no page or endpoint shows it",
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from django.utils import timezone
 from fupin.batch.bulkload import Writer, model_frame
 from fupin.core.errors import ConcurrentEditError
 from fupin.core.models import ObjectChange
-from fupin.registry.models import Household, IncomeRecord, Member
+from fupin.registry.models import Household, HouseholdDigest, IncomeRecord, Member, MemberDigest
 
 from .layouts import HOUSEHOLD_EXTRA, column_id, person_columns
 from .validate import ERROR, HH, ROW, ParsedFile, extra_json
@@ -56,6 +57,55 @@ def canon(expr: pl.Expr, kind: str, *, from_db: bool) -> pl.Expr:
     return e.fill_null("")
 
 
+# --- row digests ------------------------------------------------------------------------------------------------
+# A re-import of a county's whole file matches nearly every row, and most of them did not change. Reading a
+# million rows' compared columns back to prove it costs more than anything else in the plan, so each imported row
+# keeps a digest of the file's values it was last written or confirmed with, taken together with the row's
+# ``version``. A row whose stored digest equals the digest of the new file's values at its current version holds
+# those values: only an import writes a digest, and every other write to the row bumps its version. Only the rows
+# that miss are read back and compared column by column (and then get a fresh digest).
+
+DIGEST_FORMAT = 1  # part of every digest: change it when canon() changes what a file value becomes
+_DIGEST_SEED = 0x66757069  # fixed: digests are stored
+
+
+def _digest_seed(fields: list[str], kind_of: dict[str, str]) -> int:
+    """Digests of different column sets (a template file, then a national one) never match each other."""
+    return zlib.crc32(f"{DIGEST_FORMAT}|{'|'.join(f'{f}:{kind_of[f]}' for f in fields)}".encode())
+
+
+def values_hash(fields: list[str], kind_of: dict[str, str]) -> pl.Expr:
+    """A hash of a file row's compared values in canonical form (the part of the digest that needs the row)."""
+    return pl.struct([canon(pl.col(f), kind_of[f], from_db=False).alias(f) for f in fields]).hash(
+        seed=_digest_seed(fields, kind_of))
+
+
+def digest(values: pl.Expr, version: pl.Expr) -> pl.Expr:
+    """The stored digest: the values' hash (:func:`values_hash`) at a row version, as a signed 64-bit integer.
+
+    Polars documents its hash as stable within a release (pinned in pyproject.toml); a release that hashes
+    differently makes every stored digest miss once, which costs one full comparison, not a wrong answer."""
+    return pl.struct(values.alias("h"), version.cast(pl.Int64).alias("v")).hash(seed=_DIGEST_SEED).reinterpret(
+        signed=True)
+
+
+def _digest_check(matched: pl.DataFrame, hashes: pl.DataFrame, key: str) -> pl.DataFrame:
+    """``matched`` (key, db.id, db.version, db.digest) with the file's ``_h`` and ``_same``: the stored digest
+    equals the file's values at the row's version."""
+    out = matched.join(hashes, on=key, how="inner", maintain_order="left")
+    return out.with_columns(
+        (digest(pl.col("_h"), pl.col("db.version").cast(pl.Int64))
+         == pl.col("db.digest").cast(pl.Int64)).fill_null(False).alias("_same"))
+
+
+def _confirmed(checked: pl.DataFrame, changed: pl.DataFrame) -> pl.DataFrame:
+    """Rows compared column by column and found unchanged: their id and fresh digest (no new version, no log
+    entry: nothing in the data moved)."""
+    rest = checked.filter(~pl.col("_same")).join(changed.select("db.id"), on="db.id", how="anti")
+    return rest.select(pl.col("db.id").cast(pl.Int64).alias("id"),
+                       digest(pl.col("_h"), pl.col("db.version").cast(pl.Int64)).alias("digest"))
+
+
 def _canon_json(value: str | None) -> str:
     if not value:
         return "{}"
@@ -88,6 +138,8 @@ class Plan:
     missing_members: pl.DataFrame
     problems: pl.DataFrame  # problems found against the database (added to the file's problems)
     household_ids: pl.DataFrame  # number, id of the file's households already in the database
+    household_digests: pl.DataFrame = field(default_factory=pl.DataFrame)  # unchanged rows: fresh digests
+    member_digests: pl.DataFrame = field(default_factory=pl.DataFrame)
     skipped_households: int = 0
     accepted_rows: int = 0
     kinds: dict[str, str] = field(default_factory=dict)
@@ -149,10 +201,13 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     db_h = w.query(
         'SELECT CAST(h.id AS TEXT) AS id, h.number, h.village_id, h.head_name, h.head_id_number, '
         'CAST(h.size AS TEXT) AS size, CAST(h.income_year AS TEXT) AS income_year, '
-        'CAST(h.per_capita_income AS TEXT) AS per_capita_income '
-        f'FROM registry_household h JOIN "{numbers}" s ON h.number = s.number')
+        'CAST(h.per_capita_income AS TEXT) AS per_capita_income, CAST(h.version AS TEXT) AS version, '
+        'CAST(d.digest AS TEXT) AS digest '
+        f'FROM registry_household h JOIN "{numbers}" s ON h.number = s.number '
+        f'LEFT JOIN "{HouseholdDigest._meta.db_table}" d ON d.household_id = h.id')
     if not db_h.height:
-        db_h = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "number", "village_id", *SUMMARY]})
+        db_h = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "number", "village_id", *SUMMARY, "version",
+                                                         "digest"]})
     db_problems = []
     out_of_scope = db_h.filter(~pl.col("village_id").is_in(list(scope_villages)))
     if out_of_scope.height:
@@ -170,18 +225,21 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     # not a UNION that would sort and compare every row). PostgreSQL: NOT EXISTS, an anti-join (NOT IN runs row
     # by row once the list outgrows work_mem); SQLite: NOT IN, which it runs against a temporary index (NOT EXISTS
     # would scan the staged table for every row).
+    # (Digests only for the first part: members of other households are never matched.)
     m_cols = ('CAST(m.id AS TEXT) AS id, m.id_number, m.name, CAST(m.birth_date AS TEXT) AS birth_date, '
-              'CAST(m.is_active AS TEXT) AS is_active, h.number AS hh_number')
+              'CAST(m.is_active AS TEXT) AS is_active, h.number AS hh_number, CAST(m.version AS TEXT) AS version')
     db_m = w.query(
-        f'SELECT {m_cols} FROM registry_member m JOIN registry_household h ON h.id = m.household_id '
-        f'JOIN "{numbers}" s ON h.number = s.number '
-        f'UNION ALL SELECT {m_cols} FROM registry_member m JOIN registry_household h ON h.id = m.household_id '
+        f'SELECT {m_cols}, CAST(d.digest AS TEXT) AS digest FROM registry_member m '
+        f'JOIN registry_household h ON h.id = m.household_id JOIN "{numbers}" s ON h.number = s.number '
+        f'LEFT JOIN "{MemberDigest._meta.db_table}" d ON d.member_id = m.id '
+        f'UNION ALL SELECT {m_cols}, CAST(NULL AS TEXT) AS digest FROM registry_member m '
+        f'JOIN registry_household h ON h.id = m.household_id '
         f'JOIN "{ids}" i ON m.id_number = i.n '
         + (f'WHERE NOT EXISTS (SELECT 1 FROM "{numbers}" s2 WHERE s2.number = h.number)' if w.vendor == "postgresql"
            else f'WHERE h.number NOT IN (SELECT number FROM "{numbers}")'))
     if not db_m.height:
         db_m = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "id_number", "name", "birth_date", "is_active",
-                                                         "hh_number"]})
+                                                         "hh_number", "version", "digest"]})
     db_m = db_m.with_columns(canon(pl.col("is_active"), "bool", from_db=True).alias("is_active"))
 
     # Active ID numbers registered in another household (not this file's household for the person).
@@ -204,34 +262,44 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
 
     # --- household diff --------------------------------------------------------------------------------------
     in_db = pl.col("number").is_in(db_h["number"].implode())
-    hh_new = file_h.filter(~in_db)
     existing = file_h.filter(in_db).select("number")
     compare = ["village_id", *h_fields] + (["extra"] if has_extra else [])
     kind_of = {f: kinds.get(f"household.{f}", "text") for f in h_fields}
     kind_of["village_id"] = "text"
     kind_of["extra"] = "json"
-    h_matched = existing.join(db_h.select("number", pl.col("id").alias("db.id")), on="number", how="inner")
+    file_h = file_h.with_columns(values_hash(compare, kind_of).alias("_h"))
+    hh_new = file_h.filter(~in_db)
+    h_matched = _digest_check(existing.join(db_h.select(
+        "number", pl.col("id").alias("db.id"), pl.col("version").alias("db.version"),
+        pl.col("digest").alias("db.digest")), on="number", how="inner"), file_h.select("number", "_h"), "number")
     h_changed = _changed_parts(
-        w, Household, "number", file_h, h_matched, compare, kind_of, db_columns=["version", *compare],
+        w, Household, "number", file_h, h_matched.filter(~pl.col("_same")).select("number", "db.id"), compare,
+        kind_of, db_columns=["version", *compare],
         prepare=(lambda f: _canon_json_column(_canon_json_column(f, "extra"), "db.extra")) if has_extra else None)
+    h_digests = _confirmed(h_matched, h_changed)
 
     # --- member matching and diff ----------------------------------------------------------------------------
+    m_kind = {f: kinds.get(f"member.{f}", "text") for f in m_fields}
+    m_kind["is_active"] = "bool"
+    m_compare = list(m_fields) + ["is_active"]
     file_m = good.select(
         ROW, pl.col(HH).alias("hh_number"),
-        *[pl.col(f"member.{f}").alias(f) for f in m_fields])
+        *[pl.col(f"member.{f}").alias(f) for f in m_fields], pl.lit(True).alias("is_active"))
+    file_m = file_m.with_columns(values_hash(m_compare, m_kind).alias("_h"))
     # Match on the keys alone (a first import matches nothing, and the wide rows are joined once, for matches).
-    db_active_by_id = db_m.select("id_number", "hh_number", pl.col("id").alias("db.id"), "is_active").filter(
+    keys = [pl.col("id").alias("db.id"), pl.col("version").alias("db.version"), pl.col("digest").alias("db.digest")]
+    db_active_by_id = db_m.select("id_number", "hh_number", *keys, "is_active").filter(
         pl.col("id_number") != "").sort("is_active", descending=True).unique(
         subset=["id_number", "hh_number"], keep="first").drop("is_active")
     # (Narrow before filtering: a filter copies every column it keeps.)
     by_id = file_m.select(ROW, "id_number", "hh_number").filter(pl.col("id_number") != "").join(
-        db_active_by_id, on=["id_number", "hh_number"], how="inner").select(ROW, "db.id")
+        db_active_by_id, on=["id_number", "hh_number"], how="inner").select(ROW, "db.id", "db.version", "db.digest")
     db_no_id = db_m.filter(pl.col("id_number") == "").select(
-        "hh_number", "name", pl.col("birth_date").alias("_b"), pl.col("id").alias("db.id"))
+        "hh_number", "name", pl.col("birth_date").alias("_b"), *keys)
     no_id = file_m.select(ROW, "hh_number", "name", pl.col("birth_date").cast(pl.Utf8).alias("_b"),
                           "id_number").filter(pl.col("id_number") == "").drop("id_number").join(
-        db_no_id, on=["hh_number", "name", "_b"], how="inner").select(ROW, "db.id")
-    matched = pl.concat([by_id, no_id])
+        db_no_id, on=["hh_number", "name", "_b"], how="inner").select(ROW, "db.id", "db.version", "db.digest")
+    matched = _digest_check(pl.concat([by_id, no_id]), file_m.select(ROW, "_h"), ROW)
     m_new = file_m.filter(~pl.col(ROW).is_in(matched[ROW].implode())) if matched.height else file_m
     # Active members of the file's households that the file does not list: reported, not removed.
     matched_ids = matched.select(pl.col("db.id").alias("id"))
@@ -240,11 +308,9 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         pl.col("is_active") == "1").join(in_file_h, on="hh_number", how="semi").join(matched_ids, on="id", how="anti")
     del db_m, db_active_by_id, db_no_id, by_id, no_id, matched_ids  # the keys of a million members: done with
 
-    m_kind = {f: kinds.get(f"member.{f}", "text") for f in m_fields}
-    m_kind["is_active"] = "bool"
-    m_compare = list(m_fields) + ["is_active"]
-    m_changed = _changed_parts(w, Member, ROW, file_m.with_columns(pl.lit(True).alias("is_active")), matched,
+    m_changed = _changed_parts(w, Member, ROW, file_m, matched.filter(~pl.col("_same")).select(ROW, "db.id"),
                                m_compare, m_kind, db_columns=["household_id", "version", *m_compare])
+    m_digests = _confirmed(matched, m_changed)
 
     # --- incomes -------------------------------------------------------------------------------------------------
     inc_new = inc_changed = pl.DataFrame()
@@ -329,7 +395,7 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         h_fields=compare, m_fields=m_compare, i_fields=i_fields, changes={}, counts=counts,
         missing_households=missing_h, missing_members=missing_m.select("hh_number", "name", "id_number"),
         problems=problems_db, household_ids=db_h.select("number", "id"), skipped_households=bad_households.height,
-        accepted_rows=good.height, kinds=kinds)
+        accepted_rows=good.height, kinds=kinds, household_digests=h_digests, member_digests=m_digests)
 
 
 PART_ROWS = 100_000  # matched households/members compared a part at a time (bounded memory on a re-import)
@@ -490,7 +556,7 @@ def apply_plan(w: Writer, plan: Plan, *, actor, job_id: uuid.UUID | None, conten
     total_new = plan.households_new.height + plan.members_new.height
     big = rebuild_indexes if rebuild_indexes is not None else total_new > 50_000 and total_new > w.scalar(
         "SELECT COUNT(*) FROM registry_member")
-    tables = [Household._meta.db_table, Member._meta.db_table, IncomeRecord._meta.db_table]
+    tables = [m._meta.db_table for m in (Household, Member, IncomeRecord, HouseholdDigest, MemberDigest)]
 
     with w.deferred_indexes(tables, enabled=bool(big)):
         step("写入农户", 70)
@@ -551,6 +617,11 @@ def apply_plan(w: Writer, plan: Plan, *, actor, job_id: uuid.UUID | None, conten
             if n != upd.height:
                 raise ConcurrentEditError("导入期间有收入记录被他人修改，导入已撤销，请重新校验后再导入")
 
+        step("写入导入摘要", 90)
+        _store_digests(w, HouseholdDigest, new=hh_new, changed=plan.households_changed,
+                       confirmed=plan.household_digests)
+        _store_digests(w, MemberDigest, new=m_new, changed=plan.members_changed, confirmed=plan.member_digests)
+
     step("写入变更记录", 92)
     # A first load writes more log rows than the log may hold yet: its indexes are then rebuilt after, too.
     n_log = total_new + plan.households_changed.height + plan.members_changed.height + plan.incomes_changed.height
@@ -561,6 +632,23 @@ def apply_plan(w: Writer, plan: Plan, *, actor, job_id: uuid.UUID | None, conten
                             kinds=(h_kind, m_kind, i_kind), ct=content_types)
     w.finish([Household, Member, IncomeRecord, ObjectChange])
     return LoadResult(counts=plan.counts, logged=logged, seconds=time.monotonic() - t0)
+
+
+def _store_digests(w: Writer, model, *, new: pl.DataFrame, changed: pl.DataFrame, confirmed: pl.DataFrame) -> None:
+    """The digests of what this load wrote or confirmed: new rows at version 1, updated rows at the version the
+    update gave them, rows compared and found unchanged at their version. Replaced rows are deleted and inserted
+    again (faster than an UPDATE for a million rows, and the same statement on both databases)."""
+    key = model._meta.pk.attname
+    replaced = pl.concat([
+        changed.select(pl.col("db.id").cast(pl.Int64).alias("id"),
+                       digest(pl.col("_h"), pl.col("db.version").cast(pl.Int64) + 1).alias("digest")),
+        confirmed.select("id", "digest")]) if changed.height or confirmed.height else None
+    if replaced is not None and replaced.height:
+        stage = w.stage(replaced.select("id"))
+        w.execute(f'DELETE FROM "{model._meta.db_table}" WHERE "{key}" IN (SELECT id FROM "{stage}")')
+    rows = pl.concat([new.select("id", digest(pl.col("_h"), pl.lit(1)).alias("digest")),
+                      *([replaced] if replaced is not None else [])])
+    w.insert(model, model_frame(model, {key: rows["id"], "digest": rows["digest"]}, rows.height))
 
 
 def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kinds, ct) -> int:
