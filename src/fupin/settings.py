@@ -220,6 +220,9 @@ FUPIN_EXPORT_MAX_ROWS = int(os.environ.get("FUPIN_EXPORT_MAX_ROWS", "200000"))
 FUPIN_QUALITY_DUE_DAYS = int(os.environ.get("FUPIN_QUALITY_DUE_DAYS", "30"))
 # A data-quality run over more persons than this reads its area in chunks of whole villages (bounded memory).
 FUPIN_QUALITY_CHUNK_PERSONS = int(os.environ.get("FUPIN_QUALITY_CHUNK_PERSONS", "2000000"))
+# PostgreSQL memory for the sorts, hash joins and index builds of one million-row batch transaction (an import,
+# a quality run's write), set for that transaction only; the server's defaults (4 MB / 64 MB) spill them to disk.
+FUPIN_PG_BATCH_MEMORY = os.environ.get("FUPIN_PG_BATCH_MEMORY", "256MB")
 # Uploaded evidence (exemption documents): under the data dir, served only through scoped views, never as /media/.
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"

@@ -261,6 +261,15 @@ def test_households_missing_from_the_file_are_listed_not_deleted(users, files):
     assert Household.objects.filter(number="H002", is_active=True).exists()
 
 
+def test_members_missing_from_the_file_are_listed_with_their_names_not_removed(users, files):
+    run_import(files.csv(), actor=users["county"])
+    rows = [r for r in base_rows() if r[4] != ID_SON1]  # 张小 left out of H001
+    out = run_import(files.csv(rows, name="no-son.csv"), actor=users["county"])
+    assert out.loaded
+    assert out.missing_members.select("hh_number", "name", "id_number").rows() == [("H001", "张小", ID_SON1)]
+    assert Member.objects.get(id_number=ID_SON1).is_active
+
+
 def test_messy_cells_gbk_csv(users, files):
     rows = base_rows()
     rows[0][8] = "2024年3月"

@@ -14,9 +14,11 @@ import datetime as dt
 import io
 import json
 import os
+import re
 from decimal import Decimal
 
 import polars as pl
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -344,6 +346,19 @@ class Writer:
             self._raw.execute(ddl)
         for table, name, definition in fkeys:
             self._raw.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+
+    def batch_memory(self) -> None:
+        """PostgreSQL, for this transaction only: sorts, hash joins and index builds over a million rows run in
+        memory (``settings.FUPIN_PG_BATCH_MEMORY``) instead of spilling to disk in batches; no JIT (compiling
+        these statements costs more than it saves). Nothing to do on SQLite."""
+        size = str(getattr(settings, "FUPIN_PG_BATCH_MEMORY", "256MB"))
+        if not re.fullmatch(r"\d+\s*(kB|MB|GB)", size):
+            raise ValueError(f"FUPIN_PG_BATCH_MEMORY：应为如 256MB 的大小，而不是 {size!r}")
+        if self.vendor != "postgresql":
+            return
+        for name in ("work_mem", "maintenance_work_mem"):
+            self.execute(f"SET LOCAL {name} = '{size}'")
+        self.execute("SET LOCAL jit = off")
 
     def next_id(self, model: type[models.Model]) -> int:
         table, pk = model._meta.db_table, model._meta.pk.column

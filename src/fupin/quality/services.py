@@ -288,9 +288,7 @@ def reconcile(findings: pl.DataFrame, *, scope: str, rule_codes: list[str], run:
             # For this transaction only: the index builds sort in memory, and re-adding the foreign keys checks
             # every row against the registry with joins that would spill to disk with the default 4 MB. No JIT:
             # compiling the checks' queries costs more than it saves.
-            w.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            w.execute("SET LOCAL work_mem = '256MB'")
-            w.execute("SET LOCAL jit = off")
+            w.batch_memory()
             constraints = _drop_constraints(w, table)
         with w.deferred_indexes([table], enabled=big):
             _insert_new(w, new, run_id=run_id, now=now, big=big)

@@ -480,6 +480,9 @@ class ImportDigest(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self):
+        return f"{self.pk}: {self.digest}"
+
 
 class HouseholdDigest(ImportDigest):
     household = models.OneToOneField(Household, primary_key=True, on_delete=models.CASCADE, related_name="+")
