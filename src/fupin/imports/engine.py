@@ -91,10 +91,19 @@ def digest(values: pl.Expr, version: pl.Expr) -> pl.Expr:
         signed=True)
 
 
-def _digest_check(matched: pl.DataFrame, hashes: pl.DataFrame, key: str) -> pl.DataFrame:
-    """``matched`` (key, db.id, db.version, db.digest) with the file's ``_h`` and ``_same``: the stored digest
-    equals the file's values at the row's version."""
-    out = matched.join(hashes, on=key, how="inner", maintain_order="left")
+def _digest_check(w: Writer, model, matched: pl.DataFrame, hashes: pl.DataFrame, key: str) -> pl.DataFrame:
+    """``matched`` (key, db.id, db.version) with the stored ``db.digest``, the file's ``_h`` and ``_same``: the
+    stored digest equals the file's values at the row's version."""
+    pk = f't."{model._meta.pk.column}"'
+    # Integers as they are (never null here): on SQLite, CAST AS TEXT costs more than reading them.
+    digests = _read_by_ids(w, f'SELECT {pk} AS id, t.digest AS "db.digest" FROM "{model._meta.db_table}" t ', pk,
+                           matched["db.id"].cast(pl.Int64))
+    if not digests.height:
+        digests = pl.DataFrame(schema={"id": pl.Utf8, "db.digest": pl.Utf8})
+    out = matched.join(hashes, on=key, how="inner", maintain_order="left").join(
+        digests.select(pl.col("id").cast(pl.Utf8).alias("db.id"), pl.col("db.digest").cast(pl.Int64)), on="db.id",
+        how="left",
+        maintain_order="left")
     return out.with_columns(
         (digest(pl.col("_h"), pl.col("db.version").cast(pl.Int64))
          == pl.col("db.digest").cast(pl.Int64)).fill_null(False).alias("_same"))
@@ -209,13 +218,10 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     db_h = w.query(
         'SELECT CAST(h.id AS TEXT) AS id, h.number, h.village_id, h.head_name, h.head_id_number, '
         'CAST(h.size AS TEXT) AS size, CAST(h.income_year AS TEXT) AS income_year, '
-        'CAST(h.per_capita_income AS TEXT) AS per_capita_income, CAST(h.version AS TEXT) AS version, '
-        'CAST(d.digest AS TEXT) AS digest '
-        f'FROM registry_household h JOIN "{numbers}" s ON h.number = s.number '
-        f'LEFT JOIN "{HouseholdDigest._meta.db_table}" d ON d.household_id = h.id')
+        'CAST(h.per_capita_income AS TEXT) AS per_capita_income, CAST(h.version AS TEXT) AS version '
+        f'FROM registry_household h JOIN "{numbers}" s ON h.number = s.number')
     if not db_h.height:
-        db_h = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "number", "village_id", *SUMMARY, "version",
-                                                         "digest"]})
+        db_h = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "number", "village_id", *SUMMARY, "version"]})
     db_problems = []
     out_of_scope = db_h.filter(~pl.col("village_id").is_in(list(scope_villages)))
     if out_of_scope.height:
@@ -233,24 +239,24 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     # not a UNION that would sort and compare every row). PostgreSQL: NOT EXISTS, an anti-join (NOT IN runs row
     # by row once the list outgrows work_mem); SQLite: NOT IN, which it runs against a temporary index (NOT EXISTS
     # would scan the staged table for every row).
-    # (Digests only for the first part: members of other households are never matched. Names and birth dates
-    # only where there is no ID number to match on: a million names would cross the driver for nothing.)
-    m_cols = ("CAST(m.id AS TEXT) AS id, m.id_number, CASE WHEN m.id_number = '' THEN m.name END AS name, "
+    # (Names and birth dates only where there is no ID number to match on: a million names would cross the
+    # driver for nothing.)
+    m_cols = ("m.id, m.id_number, CASE WHEN m.id_number = '' THEN m.name END AS name, "
               "CASE WHEN m.id_number = '' THEN CAST(m.birth_date AS TEXT) END AS birth_date, "
-              'CAST(m.is_active AS TEXT) AS is_active, h.number AS hh_number, CAST(m.version AS TEXT) AS version')
+              'CAST(m.is_active AS TEXT) AS is_active, h.number AS hh_number, m.version')
     db_m = w.query(
-        f'SELECT {m_cols}, CAST(d.digest AS TEXT) AS digest FROM registry_member m '
-        f'JOIN registry_household h ON h.id = m.household_id JOIN "{numbers}" s ON h.number = s.number '
-        f'LEFT JOIN "{MemberDigest._meta.db_table}" d ON d.member_id = m.id '
-        f'UNION ALL SELECT {m_cols}, CAST(NULL AS TEXT) AS digest FROM registry_member m '
-        f'JOIN registry_household h ON h.id = m.household_id '
+        f'SELECT {m_cols} FROM registry_member m JOIN registry_household h ON h.id = m.household_id '
+        f'JOIN "{numbers}" s ON h.number = s.number '
+        f'UNION ALL SELECT {m_cols} FROM registry_member m JOIN registry_household h ON h.id = m.household_id '
         f'JOIN "{ids}" i ON m.id_number = i.n '
         + (f'WHERE NOT EXISTS (SELECT 1 FROM "{numbers}" s2 WHERE s2.number = h.number)' if w.vendor == "postgresql"
            else f'WHERE h.number NOT IN (SELECT number FROM "{numbers}")'))
     if not db_m.height:
         db_m = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "id_number", "name", "birth_date", "is_active",
-                                                         "hh_number", "version", "digest"]})
-    db_m = db_m.with_columns(canon(pl.col("is_active"), "bool", from_db=True).alias("is_active"))
+                                                         "hh_number", "version"]})
+    # (Ids and versions read as integers, never null: cheaper on SQLite than CAST AS TEXT; text from here on.)
+    db_m = db_m.with_columns(canon(pl.col("is_active"), "bool", from_db=True).alias("is_active"),
+                             pl.col("id", "version").cast(pl.Utf8))
 
     # Active ID numbers registered in another household (not this file's household for the person).
     active_elsewhere = db_m.filter((pl.col("is_active") == "1") & (pl.col("id_number") != "")).select(
@@ -279,9 +285,9 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     kind_of["extra"] = "json"
     file_h = file_h.with_columns(values_hash(file_h, ["village_id", *h_fields, *extra_cols]).alias("_h"))
     hh_new = with_extra(file_h.filter(~in_db))
-    h_matched = _digest_check(existing.join(db_h.select(
-        "number", pl.col("id").alias("db.id"), pl.col("version").alias("db.version"),
-        pl.col("digest").alias("db.digest")), on="number", how="inner"), file_h.select("number", "_h"), "number")
+    h_matched = _digest_check(w, HouseholdDigest, existing.join(db_h.select(
+        "number", pl.col("id").alias("db.id"), pl.col("version").alias("db.version")), on="number", how="inner"),
+        file_h.select("number", "_h"), "number")
     h_check = h_matched.filter(~pl.col("_same")).select("number", "db.id")
     h_changed = _changed_parts(
         w, Household, "number", with_extra(file_h.join(h_check, on="number", how="semi")), h_check, compare,
@@ -298,19 +304,19 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         *[pl.col(f"member.{f}").alias(f) for f in m_fields], pl.lit(True).alias("is_active"))
     file_m = file_m.with_columns(values_hash(file_m, m_compare).alias("_h"))
     # Match on the keys alone (a first import matches nothing, and the wide rows are joined once, for matches).
-    keys = [pl.col("id").alias("db.id"), pl.col("version").alias("db.version"), pl.col("digest").alias("db.digest")]
+    keys = [pl.col("id").alias("db.id"), pl.col("version").alias("db.version")]
     db_active_by_id = db_m.select("id_number", "hh_number", *keys, "is_active").filter(
         pl.col("id_number") != "").sort("is_active", descending=True).unique(
         subset=["id_number", "hh_number"], keep="first").drop("is_active")
     # (Narrow before filtering: a filter copies every column it keeps.)
     by_id = file_m.select(ROW, "id_number", "hh_number").filter(pl.col("id_number") != "").join(
-        db_active_by_id, on=["id_number", "hh_number"], how="inner").select(ROW, "db.id", "db.version", "db.digest")
+        db_active_by_id, on=["id_number", "hh_number"], how="inner").select(ROW, "db.id", "db.version")
     db_no_id = db_m.filter(pl.col("id_number") == "").select(
         "hh_number", "name", pl.col("birth_date").alias("_b"), *keys)
     no_id = file_m.select(ROW, "hh_number", "name", pl.col("birth_date").cast(pl.Utf8).alias("_b"),
                           "id_number").filter(pl.col("id_number") == "").drop("id_number").join(
-        db_no_id, on=["hh_number", "name", "_b"], how="inner").select(ROW, "db.id", "db.version", "db.digest")
-    matched = _digest_check(pl.concat([by_id, no_id]), file_m.select(ROW, "_h"), ROW)
+        db_no_id, on=["hh_number", "name", "_b"], how="inner").select(ROW, "db.id", "db.version")
+    matched = _digest_check(w, MemberDigest, pl.concat([by_id, no_id]), file_m.select(ROW, "_h"), ROW)
     m_new = file_m.filter(~pl.col(ROW).is_in(matched[ROW].implode())) if matched.height else file_m
     # Active members of the file's households that the file does not list: reported, not removed.
     matched_ids = matched.select(pl.col("db.id").alias("id"))
@@ -430,11 +436,7 @@ def _changed_parts(w: Writer, model, key: str, file_rows: pl.DataFrame, matched:
     parts = [matched.slice(start, PART_ROWS) for start in range(0, matched.height, PART_ROWS)]
 
     def read(part: pl.DataFrame) -> pl.DataFrame:
-        low, high = part["db.id"].min(), part["db.id"].max()
-        if high - low + 1 <= DENSE_RANGE * part.height:
-            return w.query(head + f"WHERE t.id BETWEEN {int(low)} AND {int(high)}")
-        stage = w.stage(part.select(pl.col("db.id").alias("id")))
-        return w.query(head + f'JOIN "{stage}" s ON t.id = s.id')
+        return _read_by_ids(w, head, "t.id", part["db.id"])
 
     empty = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", *db_columns]})
     changed = []
@@ -453,6 +455,20 @@ def _changed_parts(w: Writer, model, key: str, file_rows: pl.DataFrame, matched:
             del rows
     out = pl.concat(changed, how="diagonal_relaxed") if len(changed) > 1 else changed[0]
     return out.with_columns(pl.col("db.id").cast(pl.Utf8))
+
+
+def _read_by_ids(w: Writer, head: str, id_sql: str, ids: pl.Series) -> pl.DataFrame:
+    """``head`` (a SELECT … FROM table alias) for the rows whose id (``id_sql``) is one of ``ids`` — and, read by
+    range, others between them, which the caller's join drops. Dense ids (a re-import of a whole county matches
+    nearly every row) are read by their range, a sequential scan that needs no scratch table; sparse ones by
+    staged ids. May be an empty frame without columns."""
+    if not ids.len():
+        return pl.DataFrame()
+    low, high = ids.min(), ids.max()
+    if high - low + 1 <= DENSE_RANGE * ids.len():
+        return w.query(head + f"WHERE {id_sql} BETWEEN {int(low)} AND {int(high)}")
+    stage = w.stage(ids.alias("id").to_frame())
+    return w.query(head + f'JOIN "{stage}" s ON {id_sql} = s.id')
 
 
 def changed_rows(rows: pl.DataFrame, fields: list[str], kind_of: dict[str, str]) -> pl.DataFrame:

@@ -4,6 +4,21 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def rowid_keys_on_sqlite(apps, schema_editor):
+    """On SQLite, key the digest tables by the rowid itself (``integer PRIMARY KEY``; Django writes ``bigint``,
+    which makes a separate index): an import reads a county's digests by id range, and through a separate index
+    that is a random table lookup per row (2–3 s for a million instead of 0.3 s). A later migration that remakes
+    these tables on SQLite would lose this (and only the speed)."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    for table, column, target in (("registry_householddigest", "household_id", "registry_household"),
+                                  ("registry_memberdigest", "member_id", "registry_member")):
+        schema_editor.execute(f'DROP TABLE "{table}"')
+        schema_editor.execute(
+            f'CREATE TABLE "{table}" ("{column}" integer NOT NULL PRIMARY KEY REFERENCES "{target}" ("id") '
+            f'DEFERRABLE INITIALLY DEFERRED, "digest" bigint NOT NULL)')
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -31,4 +46,5 @@ class Migration(migrations.Migration):
                 'abstract': False,
             },
         ),
+        migrations.RunPython(rowid_keys_on_sqlite, migrations.RunPython.noop),
     ]
