@@ -101,9 +101,8 @@ def _digest_check(w: Writer, model, matched: pl.DataFrame, hashes: pl.DataFrame,
     if not digests.height:
         digests = pl.DataFrame(schema={"id": pl.Utf8, "db.digest": pl.Utf8})
     out = matched.join(hashes, on=key, how="inner", maintain_order="left").join(
-        digests.select(pl.col("id").cast(pl.Utf8).alias("db.id"), pl.col("db.digest").cast(pl.Int64)), on="db.id",
-        how="left",
-        maintain_order="left")
+        digests.select(pl.col("id").cast(matched.schema["db.id"]).alias("db.id"), pl.col("db.digest").cast(pl.Int64)),
+        on="db.id", how="left", maintain_order="left")
     return out.with_columns(
         (digest(pl.col("_h"), pl.col("db.version").cast(pl.Int64))
          == pl.col("db.digest").cast(pl.Int64)).fill_null(False).alias("_same"))
@@ -112,7 +111,8 @@ def _digest_check(w: Writer, model, matched: pl.DataFrame, hashes: pl.DataFrame,
 def _confirmed(checked: pl.DataFrame, changed: pl.DataFrame) -> pl.DataFrame:
     """Rows compared column by column and found unchanged: their id and fresh digest (no new version, no log
     entry: nothing in the data moved)."""
-    rest = checked.filter(~pl.col("_same")).join(changed.select("db.id"), on="db.id", how="anti")
+    rest = checked.filter(~pl.col("_same")).with_columns(pl.col("db.id").cast(pl.Int64)).join(
+        changed.select(pl.col("db.id").cast(pl.Int64)), on="db.id", how="anti")
     return rest.select(pl.col("db.id").cast(pl.Int64).alias("id"),
                        digest(pl.col("_h"), pl.col("db.version").cast(pl.Int64)).alias("digest"))
 
@@ -253,10 +253,11 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
            else f'WHERE h.number NOT IN (SELECT number FROM "{numbers}")'))
     if not db_m.height:
         db_m = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "id_number", "name", "birth_date", "is_active",
-                                                         "hh_number", "version"]})
-    # (Ids and versions read as integers, never null: cheaper on SQLite than CAST AS TEXT; text from here on.)
+                                                         "hh_number", "version"]})  # (typed below)
+    # (Ids and versions read as integers, never null: cheaper on SQLite than CAST AS TEXT. Member ids stay
+    # integers: a million of them are joined several times below.)
     db_m = db_m.with_columns(canon(pl.col("is_active"), "bool", from_db=True).alias("is_active"),
-                             pl.col("id", "version").cast(pl.Utf8))
+                             pl.col("id").cast(pl.Int64), pl.col("version").cast(pl.Utf8))
 
     # Active ID numbers registered in another household (not this file's household for the person).
     active_elsewhere = db_m.filter((pl.col("is_active") == "1") & (pl.col("id_number") != "")).select(
@@ -491,6 +492,7 @@ def _with_names(w: Writer, members: pl.DataFrame) -> pl.DataFrame:
                     f'JOIN "{stage}" s ON m.id = s.id')
     if not names.height:
         return members
+    names = names.with_columns(pl.col("id").cast(members.schema["id"]))
     return members.join(names, on="id", how="left").with_columns(
         pl.coalesce("name", "db_name").alias("name")).drop("db_name")
 
