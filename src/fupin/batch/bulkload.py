@@ -351,7 +351,7 @@ class Writer:
         """PostgreSQL, for this transaction only: sorts, hash joins and index builds over a million rows run in
         memory (``settings.FUPIN_PG_BATCH_MEMORY``) instead of spilling to disk in batches; no JIT (compiling
         these statements costs more than it saves). Nothing to do on SQLite."""
-        size = str(getattr(settings, "FUPIN_PG_BATCH_MEMORY", "256MB"))
+        size = str(settings.FUPIN_PG_BATCH_MEMORY)
         if not re.fullmatch(r"\d+\s*(kB|MB|GB)", size):
             raise ValueError(f"FUPIN_PG_BATCH_MEMORY：应为如 256MB 的大小，而不是 {size!r}")
         if self.vendor != "postgresql":

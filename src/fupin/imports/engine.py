@@ -66,7 +66,7 @@ def canon(expr: pl.Expr, kind: str, *, from_db: bool) -> pl.Expr:
 # that miss are read back and compared column by column (and then get a fresh digest).
 
 BIG_DIGESTS = 50_000  # digests written in one load above which the table's foreign key is added back after
-DIGEST_FORMAT = 1  # part of every digest: change it when canon() changes what a file value becomes
+DIGEST_FORMAT = 1  # part of every digest: change it when values_hash() changes what it hashes
 _DIGEST_SEED = 0x66757069  # fixed: digests are stored
 
 
@@ -105,7 +105,7 @@ def _digest_check(w: Writer, model, matched: pl.DataFrame, hashes: pl.DataFrame,
         on="db.id", how="left", maintain_order="left")
     return out.with_columns(
         (digest(pl.col("_h"), pl.col("db.version").cast(pl.Int64))
-         == pl.col("db.digest").cast(pl.Int64)).fill_null(False).alias("_same"))
+         == pl.col("db.digest")).fill_null(False).alias("_same"))
 
 
 def _confirmed(checked: pl.DataFrame, changed: pl.DataFrame) -> pl.DataFrame:
