@@ -34,7 +34,7 @@ def _parse(path, users):
 def test_pieces_and_distinct_parsing_give_the_same_result(users, files, monkeypatch):
     path = files.csv(_rows(), titles=["标题"])
     whole = _parse(path, users)
-    monkeypatch.setattr(readers, "CSV_PIECE_BYTES", 300)  # dozens of pieces, some cut near the quoted breaks
+    monkeypatch.setattr(readers, "CSV_PIECE_ROWS", 7)  # dozens of pieces, some cut near the quoted breaks
     pieces = _parse(path, users)
     monkeypatch.setattr(validate, "DISTINCT_SAMPLE", 0)
     monkeypatch.setattr(validate, "DISTINCT_RATIO", -1)  # every column parsed row by row
@@ -70,3 +70,28 @@ def test_household_columns_parsed_once_per_run_of_equal_rows_give_the_same_resul
     assert once.problems.equals(every.problems)
     messages = once.problems["message"].to_list()
     assert any("乱填" in m for m in messages)
+
+
+def test_a_file_that_changes_encoding_after_its_first_megabyte_is_refused_and_nothing_loaded(users, files, tmp_path):
+    """The encoding is told from the file's start; GBK text further on is named, not read as garbage."""
+    from fupin.core.errors import ApplicationError
+    from fupin.imports.services import run_import
+    from fupin.registry.models import Household
+
+    good = files.csv(_rows()).read_bytes()
+    body = good.split(b"\n", 1)[1]
+    mixed = tmp_path / "mixed.csv"
+    copies = (1 << 20) // len(body) + 1
+    mixed.write_bytes(good + body * copies + "村A,张三,9".encode("gbk") + b"\n")
+    with pytest.raises(ApplicationError, match="文件编码不一致") as info:
+        run_import(mixed, actor=users["county"])
+    assert info.value.code == "encoding"
+    assert not Household.objects.exists()
+
+
+def test_a_file_with_only_its_header_has_no_rows(users, files, tmp_path):
+    header_only = tmp_path / "header.csv"
+    header_only.write_bytes(files.csv(_rows()).read_bytes().split(b"\n", 1)[0])  # no line break after it
+    parsed = _parse(header_only, users)
+    assert parsed.rows_read == 0
+    assert parsed.problems.height == 0
