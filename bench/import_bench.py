@@ -36,8 +36,8 @@ import django
 django.setup()
 from django.db import connection
 tables = ["quality_problemevent", "quality_problem", "assistance_helperassignment", "registry_workrecord",
-          "registry_incomerecord", "registry_memberdigest", "registry_householddigest", "registry_member",
-          "registry_household", "core_objectchange"]
+          "registry_incomedigest", "registry_incomerecord", "registry_memberdigest", "registry_householddigest",
+          "registry_member", "registry_household", "core_objectchange"]
 with connection.cursor() as c:
     if connection.vendor == "postgresql":
         c.execute("TRUNCATE " + ", ".join(tables))
@@ -54,7 +54,7 @@ import django
 django.setup()
 from django.db import connection
 with connection.cursor() as c:
-    for t in ("registry_householddigest", "registry_memberdigest"):
+    for t in ("registry_householddigest", "registry_memberdigest", "registry_incomedigest"):
         c.execute(f"DELETE FROM {t}")
 """
 

@@ -18,7 +18,14 @@ from fupin.core.errors import ApplicationError
 from fupin.core.models import ObjectChange
 from fupin.imports import exports
 from fupin.imports.services import run_import
-from fupin.registry.models import Household, HouseholdDigest, IncomeRecord, Member, MemberDigest
+from fupin.registry.models import (
+    Household,
+    HouseholdDigest,
+    IncomeDigest,
+    IncomeRecord,
+    Member,
+    MemberDigest,
+)
 
 from .conftest import HEADERS, ID_HEAD1, ID_HEAD2, ID_SON1, base_rows
 
@@ -132,18 +139,19 @@ def test_reimport_skips_rows_whose_digest_matches_without_reading_them(users, fi
     run_import(files.csv(), actor=users["county"])
     assert HouseholdDigest.objects.count() == Household.objects.count() == 3
     assert MemberDigest.objects.count() == Member.objects.count() == 5
+    assert IncomeDigest.objects.count() == IncomeRecord.objects.count() == 3
     compared.clear()
     rows = base_rows()
     rows[2][11] = "大专"  # 张小: 高中 → 大专
     out = run_import(files.csv(rows, name="g.csv"), actor=users["county"])
     # The household's values did not move and no member's but 张小's: only he is read back and compared.
-    assert compared == {"Household": 0, "Member": 1}
+    assert compared == {"Household": 0, "Member": 1, "IncomeRecord": 0}
     assert out.counts["persons_changed"] == 1 and out.counts["persons_unchanged"] == 4
     assert out.counts["households_unchanged"] == 3
     logged = ObjectChange.objects.count()
     compared.clear()
     out = run_import(files.csv(rows, name="g.csv"), actor=users["county"])  # his new digest holds at version 2
-    assert compared == {"Household": 0, "Member": 0}
+    assert compared == {"Household": 0, "Member": 0, "IncomeRecord": 0}
     assert out.counts["persons_unchanged"] == 5 and ObjectChange.objects.count() == logged
 
 
@@ -160,13 +168,48 @@ def test_an_edit_made_in_the_application_is_seen_by_the_next_import(users, files
     household_update(actor=users["county"], household=h1, data={"risk_types": ["01"]}, expected_version=h1.version)
     compared.clear()
     out = run_import(path, actor=users["county"])
-    assert compared == {"Household": 1, "Member": 1}
+    assert compared == {"Household": 1, "Member": 1, "IncomeRecord": 0}
     assert out.counts["persons_changed"] == 1 and out.counts["households_changed"] == 1
     son.refresh_from_db()
     h1.refresh_from_db()
     assert son.education == "04" and h1.risk_types == ["01", "03"]
     change = ObjectChange.objects.filter(action="update", summary="导入", object_id=str(son.pk)).get()
     assert change.prechange_data == {"education": "07"} and change.postchange_data == {"education": "04"}
+
+
+def test_incomes_are_compared_only_where_their_digest_misses_and_changes_are_logged_on_the_household(
+        users, files, compared):
+    """An income changed in the file is read back and updated (logged on its household); an income edited in the
+    application is set back to the file's amounts; one without a digest is compared once and confirmed."""
+    from fupin.registry.services import income_save
+
+    run_import(files.csv(), actor=users["county"])
+    rows = base_rows()
+    for row in rows[:3]:
+        row[12] = "15000"  # H001's 工资性收入: 12,000 → 15,000
+    compared.clear()
+    out = run_import(files.csv(rows, name="raise.csv"), actor=users["county"])
+    assert compared["IncomeRecord"] == 1 and out.counts["incomes_changed"] == 1
+    h1 = Household.objects.get(number="H001")
+    income = IncomeRecord.objects.get(household=h1, year=2025)
+    assert income.wage == 15000 and income.net_income == 17500 and income.version == 2
+    change = ObjectChange.objects.filter(action="update", object_id=str(income.pk)).get()
+    assert change.household_id == h1.pk
+    assert change.prechange_data["wage"] == "12000.00" and change.postchange_data["wage"] == "15000.00"
+
+    income_save(actor=users["county"], household=h1, year=2025, data={"transfer": 100},
+                expected_version=income.version)
+    IncomeDigest.objects.filter(income__household__number="H002").delete()
+    compared.clear()
+    out = run_import(files.csv(rows, name="raise.csv"), actor=users["county"])
+    assert compared["IncomeRecord"] == 2  # H001 (edited) and H002 (no digest); H003's digest holds
+    assert out.counts["incomes_changed"] == 1 and out.counts["households_unchanged"] == 3
+    income.refresh_from_db()
+    assert income.transfer == 3000 and income.net_income == 17500
+    assert IncomeDigest.objects.count() == 3
+    compared.clear()
+    run_import(files.csv(rows, name="raise.csv"), actor=users["county"])
+    assert compared["IncomeRecord"] == 0
 
 
 def test_rows_without_a_digest_are_compared_once_then_confirmed(users, files, compared):
@@ -178,20 +221,20 @@ def test_rows_without_a_digest_are_compared_once_then_confirmed(users, files, co
     before, logged = registry_state(), ObjectChange.objects.count()
     compared.clear()
     out = run_import(path, actor=users["county"])
-    assert compared == {"Household": 0, "Member": 2}
+    assert compared == {"Household": 0, "Member": 2, "IncomeRecord": 0}
     assert out.counts["persons_unchanged"] == 5
     assert registry_state() == before and ObjectChange.objects.count() == logged  # versions did not move
     assert MemberDigest.objects.count() == 5
     compared.clear()
     run_import(path, actor=users["county"])
-    assert compared == {"Household": 0, "Member": 0}
+    assert compared == {"Household": 0, "Member": 0, "IncomeRecord": 0}
 
     # A file with other member columns (no 家庭成员联系电话): its digests cannot match the stored ones, so every
     # member is compared again; the households' columns are the same as before, and theirs still match.
     rows = [row[:-1] for row in base_rows()]
     compared.clear()
     out = run_import(files.csv(rows, headers=HEADERS[:-1], name="fewer.csv"), actor=users["county"])
-    assert compared == {"Household": 0, "Member": 5}
+    assert compared == {"Household": 0, "Member": 5, "IncomeRecord": 0}
     assert out.counts["persons_unchanged"] == 5 and registry_state() == before
 
 

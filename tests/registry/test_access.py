@@ -150,6 +150,7 @@ EXEMPT = {
     "assistance.HelperAssignment": "read-only on the household page until the assistance issue",
     "registry.HouseholdDigest": "internal to the import engine; no page or endpoint shows it",
     "registry.MemberDigest": "internal to the import engine; no page or endpoint shows it",
+    "registry.IncomeDigest": "internal to the import engine; no page or endpoint shows it",
 }
 
 

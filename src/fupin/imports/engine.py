@@ -22,7 +22,14 @@ from django.utils import timezone
 from fupin.batch.bulkload import Writer, model_frame
 from fupin.core.errors import ConcurrentEditError
 from fupin.core.models import ObjectChange
-from fupin.registry.models import Household, HouseholdDigest, IncomeRecord, Member, MemberDigest
+from fupin.registry.models import (
+    Household,
+    HouseholdDigest,
+    IncomeDigest,
+    IncomeRecord,
+    Member,
+    MemberDigest,
+)
 
 from .layouts import HOUSEHOLD_EXTRA, column_id, person_columns
 from .validate import ERROR, HH, ROW, ParsedFile, extra_json
@@ -151,6 +158,7 @@ class Plan:
     household_ids: pl.DataFrame  # number, id of the file's households already in the database
     household_digests: pl.DataFrame = field(default_factory=pl.DataFrame)  # unchanged rows: fresh digests
     member_digests: pl.DataFrame = field(default_factory=pl.DataFrame)
+    income_digests: pl.DataFrame = field(default_factory=pl.DataFrame)
     skipped_households: int = 0
     accepted_rows: int = 0
     kinds: dict[str, str] = field(default_factory=dict)
@@ -331,7 +339,7 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     m_digests = _confirmed(matched, m_changed)
 
     # --- incomes -------------------------------------------------------------------------------------------------
-    inc_new = inc_changed = pl.DataFrame()
+    inc_new = inc_changed = i_digests = pl.DataFrame()
     if i_fields:
         sizes = good.group_by(HH).agg(pl.len().alias("household_size"))
         inc = hh_first.join(file_h.select(pl.col("number").alias(HH)), on=HH, how="semi").select(
@@ -347,19 +355,27 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         inc = inc.with_columns((pl.col("net_income") / pl.col("household_size")).round(2).alias("per_capita_income"))
         i_all = [*i_fields, "household_size", "net_income", "per_capita_income"]
         years = sorted({int(y) for y in inc["year"].drop_nulls().to_list()}) or [0]
+        # Keys only (one income per household and year); the amounts are read back only where the digest misses.
         db_i = w.query(
-            f'SELECT CAST(i.id AS TEXT) AS id, CAST(i.version AS TEXT) AS version, h.number AS hh_number, '
-            f'CAST(i.year AS TEXT) AS year, {_db_select(IncomeRecord, i_all, "i")} FROM registry_incomerecord i '
+            f'SELECT i.id, i.version AS "db.version", h.number AS hh_number, i.year FROM registry_incomerecord i '
             f'JOIN registry_household h ON h.id = i.household_id JOIN "{numbers}" s ON h.number = s.number '
             f'WHERE i.year IN ({", ".join(str(y) for y in years)})')
         if not db_i.height:
-            db_i = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", "version", "hh_number", "year", *i_all]})
-        db_i = db_i.with_columns(pl.col("year").cast(pl.Int64))
-        ij = inc.join(db_i.rename({c: f"db.{c}" for c in db_i.columns if c not in ("hh_number", "year")}),
-                      on=["hh_number", "year"], how="left")
-        inc_new = ij.filter(pl.col("db.id").is_null()).select(inc.columns)
+            db_i = pl.DataFrame(schema={"id": pl.Int64, "db.version": pl.Int64, "hh_number": pl.Utf8,
+                                        "year": pl.Int64})
+        db_i = db_i.select(pl.col("id").cast(pl.Int64).alias("db.id"), pl.col("db.version").cast(pl.Utf8),
+                           "hh_number", pl.col("year").cast(pl.Int64))
+        inc = inc.with_columns(values_hash(inc, i_all).alias("_h"))
+        ij = inc.select("hh_number", "year").join(db_i, on=["hh_number", "year"], how="inner")
+        inc_new = inc.join(ij, on=["hh_number", "year"], how="anti")
+        # (A file's incomes are one year per household: the household number is their key here.)
+        i_matched = _digest_check(w, IncomeDigest, ij.select("hh_number", "db.id", "db.version"),
+                                  inc.select("hh_number", "_h"), "hh_number")
         i_kind = {f: "int" if f == "household_size" else "decimal" for f in i_all}
-        inc_changed = changed_rows(ij.filter(pl.col("db.id").is_not_null()), i_all, i_kind)
+        inc_changed = _changed_parts(w, IncomeRecord, "hh_number", inc,
+                                     i_matched.filter(~pl.col("_same")).select("hh_number", "db.id"), i_all, i_kind,
+                                     db_columns=["household_id", "version", *i_all])
+        i_digests = _confirmed(i_matched, inc_changed)
         i_fields = i_all
         income_summary = inc.select("hh_number", pl.col("year").alias("s_year"),
                                     pl.col("per_capita_income").alias("s_pci"))
@@ -414,7 +430,8 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
         missing_households=missing_h, missing_members=_with_names(w, missing_m).select("hh_number", "name",
                                                                                          "id_number"),
         problems=problems_db, household_ids=db_h.select("number", "id"), skipped_households=bad_households.height,
-        accepted_rows=good.height, kinds=kinds, household_digests=h_digests, member_digests=m_digests)
+        accepted_rows=good.height, kinds=kinds, household_digests=h_digests, member_digests=m_digests,
+        income_digests=i_digests)
 
 
 PART_ROWS = 100_000  # matched households/members compared a part at a time (bounded memory on a re-import)
@@ -645,6 +662,7 @@ def apply_plan(w: Writer, plan: Plan, *, actor, job_id: uuid.UUID | None, conten
                 raise ConcurrentEditError("导入期间有成员被他人修改，导入已撤销，请重新校验后再导入")
 
         step("写入收入", 88)
+        i_new = plan.incomes_new.with_columns(pl.lit(None, pl.Int64).alias("id"))
         if plan.incomes_new.height:
             i_new = plan.incomes_new.join(id_map, on="hh_number", how="left")
             i_next = w.next_id(IncomeRecord)
@@ -664,6 +682,8 @@ def apply_plan(w: Writer, plan: Plan, *, actor, job_id: uuid.UUID | None, conten
         _store_digests(w, HouseholdDigest, new=hh_new, changed=plan.households_changed,
                        confirmed=plan.household_digests)
         _store_digests(w, MemberDigest, new=m_new, changed=plan.members_changed, confirmed=plan.member_digests)
+        if plan.i_fields:
+            _store_digests(w, IncomeDigest, new=i_new, changed=plan.incomes_changed, confirmed=plan.income_digests)
 
     step("写入变更记录", 92)
     # A first load writes more log rows than the log may hold yet: its indexes are then rebuilt after, too.
@@ -719,15 +739,15 @@ def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kind
             (IncomeRecord, plan.incomes_changed, plan.i_fields, i_kind)):
         if frame.height:
             repr_col = {"Household": "number", "Member": "name", "IncomeRecord": "hh_number"}[model.__name__]
-            hh_col = {"Household": "db.id", "Member": "db.household_id", "IncomeRecord": None}[model.__name__]
+            hh_col = {"Household": "db.id", "Member": "db.household_id", "IncomeRecord": "db.household_id"}[
+                model.__name__]
             entries = _changes(frame, fields, kind_of)
             frames.append(pl.DataFrame({
                 "content_type_id": pl.repeat(ct[model], frame.height, eager=True, dtype=pl.Int64),
                 "action": pl.repeat("update", frame.height, eager=True),
                 "object_id": entries["id"].cast(pl.Utf8),
                 "object_repr": frame[repr_col].cast(pl.Utf8).fill_null("").str.slice(0, 200),
-                "household_id": frame[hh_col].cast(pl.Int64) if hh_col else pl.repeat(
-                    None, frame.height, eager=True, dtype=pl.Int64),
+                "household_id": frame[hh_col].cast(pl.Int64),
                 "area_code": pl.repeat("", frame.height, eager=True, dtype=pl.Utf8),
                 "prechange_data": entries["before"], "postchange_data": entries["after"],
             }))

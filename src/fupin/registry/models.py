@@ -490,3 +490,7 @@ class HouseholdDigest(ImportDigest):
 
 class MemberDigest(ImportDigest):
     member = models.OneToOneField(Member, primary_key=True, on_delete=models.CASCADE, related_name="+")
+
+
+class IncomeDigest(ImportDigest):
+    income = models.OneToOneField(IncomeRecord, primary_key=True, on_delete=models.CASCADE, related_name="+")
