@@ -100,3 +100,17 @@ def test_id_number_agrees_with_the_single_value_parser():
             valid = False
         assert (error is None) == valid, value
     assert 0 < sum(e is None for e in errors) < len(values)  # both outcomes occur
+
+
+def test_id_check_char_agrees_with_the_single_value_function():
+    """The column form of the check character (digits read as one integer) against fupin.core.idnumber."""
+    import random
+
+    from fupin.core.idnumber import check_char
+
+    rng = random.Random(7)
+    bodies = ["00000000000000000", "99999999999999999", "11010519491231002"] + [
+        "".join(rng.choice("0123456789") for _ in range(17)) for _ in range(2000)]
+    got = pl.DataFrame({"n": [b + "0" for b in bodies]}).select(cells.id_check_char(pl.col("n")))["n"].to_list()
+    assert got == [check_char(b) for b in bodies]
+    assert set(got) == set("10X98765432")  # every check character occurs, X included

@@ -190,11 +190,7 @@ def id_number(raw: pl.Expr, *, today: dt.date | None = None) -> Parsed:
     length = s.str.len_chars()
     fmt = s.str.contains(r"^\d{17}[\dX]$")
     birth = s.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    # The weighted digit sum from the 17 digits read as one integer (integer arithmetic on a column is far
-    # cheaper than 17 substrings per cell); only meaningful where ``fmt`` holds, which ``valid`` requires.
-    digits = s.str.slice(0, 17).cast(pl.Int64, strict=False)
-    total = pl.sum_horizontal([(digits // 10 ** (16 - i)) % 10 * w for i, w in enumerate(WEIGHTS)])
-    expected = (total % 11).replace_strict(list(range(11)), list(CHECK_CHARS), default=None, return_dtype=pl.Utf8)
+    expected = id_check_char(s)  # only meaningful where ``fmt`` holds, which ``valid`` requires
     valid = (length == 18) & fmt & birth.is_not_null() & (birth >= dt.date(1880, 1, 1)) & (birth <= today) & (
         s.str.slice(17, 1) == expected)
     message = (
@@ -206,6 +202,16 @@ def id_number(raw: pl.Expr, *, today: dt.date | None = None) -> Parsed:
             pl.format("证件号码校验码错误：第18位应为{}，实际为{}", expected, s.str.slice(17, 1)))
     )
     return Parsed(s, [Check(bad=s.is_not_null() & ~valid.fill_null(False), message=message)])
+
+
+def id_check_char(number: pl.Expr) -> pl.Expr:
+    """The GB 11643 check character that the first 17 characters of ``number`` call for, where they are 17 digits
+    (callers check the format first; for anything else the result means nothing). The weighted digit sum is taken
+    from the 17 digits read as one integer: integer arithmetic on a column is far cheaper than 17 substrings per
+    cell."""
+    digits = number.str.slice(0, 17).cast(pl.Int64, strict=False)
+    total = pl.sum_horizontal([(digits // 10 ** (16 - i)) % 10 * w for i, w in enumerate(WEIGHTS)])
+    return (total % 11).replace_strict(list(range(11)), list(CHECK_CHARS), default=None, return_dtype=pl.Utf8)
 
 
 def id_birth_sex(number: pl.Expr) -> tuple[pl.Expr, pl.Expr]:

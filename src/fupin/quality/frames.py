@@ -487,11 +487,13 @@ def build(hh: pl.DataFrame, members: pl.DataFrame, incomes: pl.DataFrame, work: 
     """Derive the rule columns from typed table frames (also used by tests to build frames without a database).
     ``counts``: see :attr:`Tables.counts`; without it the :data:`OPTIONAL_COUNTS` columns are 0."""
     on = check_date
-    id_ok = members["id_number"].str.contains(r"^\d{17}[\dX]$")
-    birth_from_id = pl.col("id_number").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    persons = members.with_columns(
-        pl.when(id_ok).then(birth_from_id).otherwise(pl.col("birth_date")).fill_null(pl.col("birth_date"))
-        .alias("birth"))
+    # The ID number's format and the birth date it encodes, once: the identity rules read them.
+    persons = members.with_columns(pl.col("id_number").str.contains(r"^\d{17}[\dX]$").alias("id_format_ok"),
+                                   pl.col("id_number").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+                                   .alias("id_birth"))
+    persons = persons.with_columns(
+        pl.when(pl.col("id_format_ok")).then(pl.col("id_birth")).otherwise(pl.col("birth_date"))
+        .fill_null(pl.col("birth_date")).alias("birth"))
     away = [c for c, v in _attr_map("work_status", "away").items() if v]
     persons = persons.with_columns(
         age_at(pl.col("birth"), on).alias("age"),

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import polars as pl
 
-from fupin.core.idnumber import CHECK_CHARS, WEIGHTS
+from fupin.batch import cells
 
 from ..catalogue import ERROR, EXITED, HOUSEHOLD, MONITORED, PERSON, REGISTERED, Param, rule
 from .common import IDENTITY, col, empty, relationship_codes
 
 
+# ``id_format_ok`` (17 digits and a digit or X) and ``id_birth`` (the birth date the number encodes, null where it
+# is no date) are derived once per snapshot by fupin.quality.frames.build: four rules read them.
 def _id_ok_format() -> pl.Expr:
-    return col("id_number").str.contains(r"^\d{17}[\dX]$")
+    return col("id_format_ok")
 
 
 def _expected_check() -> pl.Expr:
-    s = col("id_number")
-    total = pl.sum_horizontal([s.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(WEIGHTS)])
-    return (total % 11).replace_strict(list(range(11)), list(CHECK_CHARS), default=None, return_dtype=pl.Utf8)
+    return cells.id_check_char(col("id_number"))
 
 
 def _id_birth() -> pl.Expr:
-    return col("id_number").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    return col("id_birth")
 
 
 @rule("1_01_001", family=IDENTITY, level=PERSON, severity=ERROR, applies=REGISTERED, fields=("id_number",),
