@@ -695,7 +695,7 @@ def apply_plan(w: Writer, plan: Plan, *, actor, job_id: uuid.UUID | None, conten
                 raise ConcurrentEditError("导入期间有成员被他人修改，导入已撤销，请重新校验后再导入")
 
         step("写入收入", 88)
-        i_new = plan.incomes_new.with_columns(pl.lit(None, pl.Int64).alias("id"))
+        i_new = plan.incomes_new
         if plan.incomes_new.height:
             i_new = plan.incomes_new.join(id_map, on="hh_number", how="left")
             i_next = w.next_id(IncomeRecord)
@@ -742,8 +742,12 @@ def _store_digests(w: Writer, model, *, new: pl.DataFrame, changed: pl.DataFrame
     if replaced is not None and replaced.height:
         stage = w.stage(replaced.select("id"))
         w.execute(f'DELETE FROM "{model._meta.db_table}" WHERE "{key}" IN (SELECT id FROM "{stage}")')
-    rows = pl.concat([new.select("id", digest(pl.col("_h"), pl.lit(1)).alias("digest")),
-                      *([replaced] if replaced is not None else [])])
+    parts = [new.select("id", digest(pl.col("_h"), pl.lit(1)).alias("digest"))] if new.height else []
+    if replaced is not None:
+        parts.append(replaced)
+    if not parts:
+        return
+    rows = pl.concat(parts)
     # Many rows (a first import, or confirming a whole county): the foreign key is added back after the insert,
     # checked by one join, instead of a deferred check per row at commit (15 s for a million on PostgreSQL).
     with w.deferred_indexes([model._meta.db_table], enabled=rows.height > BIG_DIGESTS):
