@@ -321,6 +321,33 @@ def test_members_missing_from_the_file_are_listed_with_their_names_not_removed(u
     assert Member.objects.get(id_number=ID_SON1).is_active
 
 
+
+@pytest.mark.parametrize("dense_range", [0, 2], ids=["keys-by-numbers", "keys-by-id-range"])
+def test_a_member_listed_twice_in_the_registry_matches_the_active_record(users, files, monkeypatch, dense_range):
+    """A member who left the household and came back has an inactive and an active record with one ID number:
+    the file's row is the active one (not a new member, not a clash); a member who only left is taken back."""
+    from fupin.imports import engine
+
+    monkeypatch.setattr(engine, "DENSE_RANGE", dense_range)
+    run_import(files.csv(), actor=users["county"])
+    son = Member.objects.get(id_number=ID_SON1)
+    Member.objects.filter(pk=son.pk).update(is_active=False, version=son.version + 1)
+    back = Member.objects.get(pk=son.pk)
+    back.pk = back.id = None
+    back.is_active, back.version = True, 1
+    back.save()
+    out = run_import(files.csv(name="again.csv"), actor=users["county"])
+    assert out.loaded and not problems_of(out)
+    assert out.counts["persons_new"] == 0 and out.counts["persons_changed"] == 0
+    assert out.counts["persons_unchanged"] == 5
+    assert sorted(Member.objects.filter(id_number=ID_SON1).values_list("pk", "is_active")) == [
+        (son.pk, False), (back.pk, True)]
+
+    Member.objects.filter(pk=back.pk).delete()
+    out = run_import(files.csv(name="third.csv"), actor=users["county"])
+    assert out.loaded and out.counts["persons_changed"] == 1 and out.counts["persons_new"] == 0
+    assert Member.objects.get(pk=son.pk).is_active
+
 def test_messy_cells_gbk_csv(users, files):
     rows = base_rows()
     rows[0][8] = "2024年3月"

@@ -89,6 +89,19 @@ def values_hash(frame: pl.DataFrame, fields: list[str]) -> pl.Expr:
         seed=seed)
 
 
+HASH_ROWS = 100_000  # rows hashed at a time by with_values_hash()
+
+
+def with_values_hash(frame: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
+    """``frame`` with :func:`values_hash` as ``_h``, hashed a slice of :data:`HASH_ROWS` rows at a time: hashing
+    a million members' ~25 columns at once holds ~200 MB of scratch, the peak of a re-import's memory. A row's
+    hash does not depend on the slice it is hashed in."""
+    expr = values_hash(frame, fields).alias("_h")
+    parts = [frame.slice(start, HASH_ROWS).select(expr).to_series() for start in range(0, frame.height, HASH_ROWS)]
+    hashes = pl.concat(parts) if parts else frame.select(expr).to_series()
+    return frame.with_columns(hashes)
+
+
 def digest(values: pl.Expr, version: pl.Expr) -> pl.Expr:
     """The stored digest: the values' hash (:func:`values_hash`) at a row version, as a signed 64-bit integer.
 
@@ -306,7 +319,7 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     kind_of = {f: kinds.get(f"household.{f}", "text") for f in h_fields}
     kind_of["village_id"] = "text"
     kind_of["extra"] = "json"
-    file_h = file_h.with_columns(values_hash(file_h, ["village_id", *h_fields, *extra_cols]).alias("_h"))
+    file_h = with_values_hash(file_h, ["village_id", *h_fields, *extra_cols])
     hh_new = with_extra(file_h.filter(~in_db))
     h_matched = _digest_check(w, HouseholdDigest, existing.join(db_h.select(
         "number", pl.col("id").alias("db.id"), pl.col("version").alias("db.version")), on="number", how="inner"),
@@ -325,15 +338,19 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     file_m = good.select(
         ROW, pl.col(HH).alias("hh_number"),
         *[pl.col(f"member.{f}").alias(f) for f in m_fields], pl.lit(True).alias("is_active"))
-    file_m = file_m.with_columns(values_hash(file_m, m_compare).alias("_h"))
+    file_m = with_values_hash(file_m, m_compare)
     # Match on the keys alone (a first import matches nothing, and the wide rows are joined once, for matches).
     keys = [pl.col("id").alias("db.id"), pl.col("version").alias("db.version")]
-    db_active_by_id = db_m.select("id_number", "hh_number", *keys, "is_active").filter(
-        pl.col("id_number") != "").sort("is_active", descending=True).unique(
-        subset=["id_number", "hh_number"], keep="first").drop("is_active")
-    # (Narrow before filtering: a filter copies every column it keeps.)
+    db_by_id = db_m.select("id_number", pl.col("hh_number").alias("_db_hh"), *keys, "is_active").filter(
+        pl.col("id_number") != "")
+    # (Narrow before filtering: a filter copies every column it keeps.) Joined on the ID number alone and then
+    # held to the same household: a join on one text key needs a fraction of the scratch memory of a join on
+    # two (the row encoding of a million pairs), and ID numbers are nearly unique.
     by_id = file_m.select(ROW, "id_number", "hh_number").filter(pl.col("id_number") != "").join(
-        db_active_by_id, on=["id_number", "hh_number"], how="inner").select(ROW, "db.id", "db.version")
+        db_by_id, on="id_number", how="inner").filter(pl.col("hh_number") == pl.col("_db_hh"))
+    if by_id[ROW].is_duplicated().any():  # the household lists the number twice (one left): the active one
+        by_id = by_id.sort("is_active", descending=True).unique(subset=[ROW], keep="first")
+    by_id = by_id.select(ROW, "db.id", "db.version")
     db_no_id = db_m.filter(pl.col("id_number") == "").select(
         "hh_number", "name", pl.col("birth_date").alias("_b"), *keys)
     no_id = file_m.select(ROW, "hh_number", "name", pl.col("birth_date").cast(pl.Utf8).alias("_b"),
@@ -346,7 +363,7 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     in_file_h = existing.select(pl.col("number").alias("hh_number"))
     missing_m = db_m.select("id", "hh_number", "name", "id_number", "is_active").filter(
         pl.col("is_active") == "1").join(in_file_h, on="hh_number", how="semi").join(matched_ids, on="id", how="anti")
-    del db_m, db_active_by_id, db_no_id, by_id, no_id, matched_ids  # the keys of a million members: done with
+    del db_m, db_by_id, db_no_id, by_id, no_id, matched_ids  # the keys of a million members: done with
 
     m_changed = _changed_parts(w, Member, ROW, file_m, matched.filter(~pl.col("_same")).select(ROW, "db.id"),
                                m_compare, m_kind, db_columns=["household_id", "version", *m_compare])
@@ -387,7 +404,7 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
                                         "year": pl.Int64})
         db_i = db_i.select(pl.col("id").cast(pl.Int64).alias("db.id"), pl.col("db.version").cast(pl.Utf8),
                            "hh_number", pl.col("year").cast(pl.Int64))
-        inc = inc.with_columns(values_hash(inc, i_all).alias("_h"))
+        inc = with_values_hash(inc, i_all)
         ij = inc.select("hh_number", "year").join(db_i, on=["hh_number", "year"], how="inner")
         inc_new = inc.join(ij, on=["hh_number", "year"], how="anti")
         # (A file's incomes are one year per household: the household number is their key here.)
