@@ -150,6 +150,7 @@ class ColumnParser:
                         pl.any_horizontal([pl.col(h).is_not_null() for h in headers]).alias("f")]
         self.bad, self.error = parsed.bad.alias("b"), parsed.error.cast(pl.Utf8)
         self.by_distinct: bool | None = None
+        self._decided_on = 0  # rows of the piece the decision was taken on
 
     def __call__(self, src: pl.DataFrame) -> tuple[pl.Series, pl.Series, pl.Series]:
         if self.by_distinct is None or src.height > DISTINCT_SAMPLE >= self._decided_on:
@@ -189,8 +190,6 @@ class ColumnParser:
         filled = out["f"] if "f" in carry else src.to_series().is_not_null().alias("f")
         message = out["m"] if has_bad else pl.repeat(None, src.height, dtype=pl.Utf8, eager=True).alias("m")
         return out["v"], filled, message
-
-    _decided_on = 0
 
 
 def _parse_source(col: Column, src: pl.DataFrame, headers: list[str], today: dt.date
