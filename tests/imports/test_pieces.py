@@ -31,10 +31,19 @@ def _parse(path, users):
     return validate.parse(table, villages=scope_villages(users["county"]), income_year=2025)
 
 
-def test_pieces_and_distinct_parsing_give_the_same_result(users, files, monkeypatch):
+@pytest.mark.parametrize(("piece_bytes", "read_ahead"), [
+    (700, True),  # dozens of pieces of a few rows, some cut near the quoted breaks
+    (700, False),
+    (40, True),  # every record longer than a piece: the piece grows to hold it
+])
+def test_pieces_and_distinct_parsing_give_the_same_result(users, files, monkeypatch, piece_bytes, read_ahead):
     path = files.csv(_rows(), titles=["标题"])
     whole = _parse(path, users)
-    monkeypatch.setattr(readers, "CSV_PIECE_ROWS", 7)  # dozens of pieces, some cut near the quoted breaks
+    monkeypatch.setattr(readers, "CSV_PIECE_BYTES", piece_bytes)
+    monkeypatch.setattr(readers, "CSV_READ_AHEAD", read_ahead)
+    cut = readers.read_table(path, header_score)
+    sizes = [frame.height for frame in cut.frames()]
+    assert sum(sizes) == 200 and len(sizes) >= 20 and max(sizes) < 50
     pieces = _parse(path, users)
     monkeypatch.setattr(validate, "DISTINCT_SAMPLE", 0)
     monkeypatch.setattr(validate, "DISTINCT_RATIO", -1)  # every column parsed row by row

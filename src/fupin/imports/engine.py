@@ -219,9 +219,12 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     # A household's columns from its first run of rows (its runs agree, or it has an error and is not loaded).
     hh_cols = [c for c in runs.columns if c == HH or c == "_village" or c.startswith(
         ("household.", "income.", HOUSEHOLD_EXTRA + "."))]
-    hh_first = runs.filter(pl.col(HH).is_not_null() & ~pl.col(HH).is_in(bad_households[HH].implode())).select(
-        hh_cols).filter(pl.col(HH).is_first_distinct())
+    keep = runs.select(pl.col(HH).is_not_null() & ~pl.col(HH).is_in(bad_households[HH].implode())
+                       & pl.col(HH).is_first_distinct()).to_series()
+    hh_first = runs.select(hh_cols)
     del runs
+    if not keep.all():  # (a filter copies every column, ~300 MB of a million-person file's households)
+        hh_first = hh_first.filter(keep)
     hh_new_cols = [pl.col(HH).alias("number"), pl.col("_village").alias("village_id")]
     hh_new_cols += [pl.col(f"household.{f}").alias(f) for f in h_fields]
     # The kept national columns stay raw here; their JSON is made only for the households written or compared.
@@ -373,9 +376,10 @@ def make_plan(w: Writer, parsed: ParsedFile, *, scope_villages: set[str], skip_b
     inc_new = inc_changed = i_digests = pl.DataFrame()
     if i_fields:
         sizes = good.group_by(HH).agg(pl.len().alias("household_size"))
-        inc = hh_first.join(file_h.select(pl.col("number").alias(HH)), on=HH, how="semi").select(
+        inc = hh_first.select(
             pl.col(HH).alias("hh_number"), pl.col("income.year").alias("year"),
             *[pl.col(f"income.{f}").alias(f) for f in i_fields]).join(
+            file_h.select(pl.col("number").alias("hh_number")), on="hh_number", how="semi").join(
             sizes.rename({HH: "hh_number"}), on="hh_number").filter(
             pl.any_horizontal([pl.col(f).is_not_null() for f in i_fields]) & pl.col("year").is_not_null())
         money = [f for f in i_fields if f in INCOME_PARTS or f in ("production_expenses", "medical_out_of_pocket")]
