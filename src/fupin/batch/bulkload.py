@@ -335,6 +335,12 @@ class Writer:
             return
         if self.vendor == "postgresql":
             indexes, fkeys = _pg_deferrable(self._raw, tables)
+            if fkeys:
+                # A key cannot be dropped while either of its tables has checks pending in this transaction
+                # ("pending trigger events": rows inserted into the referenced table under its own deferred
+                # keys). Those checks are run now, then keys are deferred again (Django's are all deferred).
+                self._raw.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                self._raw.execute("SET CONSTRAINTS ALL DEFERRED")
             for table, name, _definition in fkeys:
                 self._raw.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         else:
