@@ -53,6 +53,10 @@ def test_pieces_and_distinct_parsing_give_the_same_result(users, files, monkeypa
         assert other.person_rows().equals(whole.person_rows())
         assert other.problems.equals(whole.problems)
     assert whole.problems.height > 0
+    # codes are held as categories, other text as text
+    assert whole.rows.schema["member.relationship"] == validate.pl.Categorical
+    assert whole.households.schema["household.household_type"] == validate.pl.Categorical
+    assert whole.rows.schema["member.name"] == validate.pl.Utf8
     assert whole.households.height == 120  # the household columns held once per household, not per row
     assert any("户主\n（第二行）" in m for m in whole.problems["message"].to_list())
 

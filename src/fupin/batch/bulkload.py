@@ -75,10 +75,12 @@ def _null_dtype(field: models.Field):
 
 
 def _for_sqlite(df: pl.DataFrame) -> pl.DataFrame:
-    """SQLite through Django stores dates as ISO text and booleans as 0/1."""
+    """SQLite through Django stores dates as ISO text and booleans as 0/1 (and categories as their text)."""
     casts = []
     for name, dtype in df.schema.items():
-        if dtype == pl.Boolean:
+        if dtype == pl.Categorical:
+            casts.append(pl.col(name).cast(pl.Utf8))
+        elif dtype == pl.Boolean:
             casts.append(pl.col(name).cast(pl.Int8))
         elif dtype == pl.Date:
             casts.append(pl.col(name).dt.strftime("%Y-%m-%d"))

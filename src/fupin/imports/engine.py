@@ -83,10 +83,11 @@ def values_hash(frame: pl.DataFrame, fields: list[str]) -> pl.Expr:
     The values are hashed as parsed, typed: equal file values give equal hashes, and different ones differ
     (an empty text counts as no text, as in the database). The seed names the columns and their types, so
     digests of different column sets (a template file, then a national one) never match each other."""
-    schema = frame.schema
+    # A code parsed as a category is hashed as its text: category numbers are the process's own.
+    schema = {f: pl.Utf8 if frame.schema[f] == pl.Categorical else frame.schema[f] for f in fields}
     seed = zlib.crc32(f"{DIGEST_FORMAT}|{'|'.join(f'{f}:{schema[f]}' for f in fields)}".encode())
-    return pl.struct([(pl.col(f).fill_null("") if schema[f] == pl.Utf8 else pl.col(f)) for f in fields]).hash(
-        seed=seed)
+    return pl.struct([(pl.col(f).cast(pl.Utf8).fill_null("") if schema[f] == pl.Utf8 else pl.col(f))
+                      for f in fields]).hash(seed=seed)
 
 
 HASH_ROWS = 100_000  # rows hashed at a time by with_values_hash()
@@ -629,6 +630,8 @@ def _typed(df: pl.DataFrame, model, fields: list[str]) -> dict[str, pl.Series]:
     for name in fields:
         f = model._meta.get_field(name)
         s = df[name]
+        if s.dtype == pl.Categorical:
+            s = s.cast(pl.Utf8)
         if f.get_internal_type() == "JSONField":
             s = s.fill_null("{}")
         elif s.dtype == pl.Null:

@@ -142,11 +142,14 @@ class ColumnParser:
     checks share (a date's parse, the ID number's digits) are computed once: an eager select computes each
     occurrence again (5× slower for a birth-date column)."""
 
-    def __init__(self, col: Column, headers: list[str], today: dt.date):
+    def __init__(self, col: Column, headers: list[str], today: dt.date, *, categorical: bool = False):
         self.col, self.headers = col, headers
         parsed = _parse_column(col, [pl.col(h) for h in headers], today)
         self.clean = [cells.clean_text(h).alias(h) for h in headers]
-        self.outputs = [parsed.value.alias("v"),
+        # A code as a category: 4 bytes a row instead of a 16-byte text view (a million members' 16 code columns:
+        # ~190 MB less for the whole import).
+        value = parsed.value.cast(pl.Categorical) if categorical else parsed.value
+        self.outputs = [value.alias("v"),
                         pl.any_horizontal([pl.col(h).is_not_null() for h in headers]).alias("f")]
         self.bad, self.error = parsed.bad.alias("b"), parsed.error.cast(pl.Utf8)
         self.by_distinct: bool | None = None
@@ -276,7 +279,8 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
     used = list(dict.fromkeys(h for hs in match.columns.values() for h in hs))
     header_of = {cid: headers[0] for cid, headers in match.columns.items()}
     problems = Problems()
-    parsers = {cid: ColumnParser(id_cols[cid], headers, today) for cid, headers in match.columns.items()}
+    parsers = {cid: ColumnParser(id_cols[cid], headers, today, categorical=id_cols[cid].kind == "code")
+               for cid, headers in match.columns.items()}
     # The file is parsed piece by piece (large CSV files are read in pieces); within a piece the raw text is
     # consumed column by column and freed as soon as it is parsed, so the raw text and the typed rows are never
     # both held in full.
@@ -349,8 +353,8 @@ def parse(table: Table, *, villages: pl.DataFrame, income_year: int | None, toda
                        pl.when(sex_from_id == "1").then(pl.lit("男")).otherwise(pl.lit("女"))))
     df = df.with_columns(
         pl.coalesce(c("member.birth_date"), pl.when(is_card).then(birth_from_id)).alias("member.birth_date"),
-        pl.coalesce(c("member.sex"), pl.when(is_card).then(sex_from_id)).alias("member.sex"),
-        id_type.alias("member.id_type"),
+        pl.coalesce(c("member.sex"), pl.when(is_card).then(sex_from_id)).cast(pl.Categorical).alias("member.sex"),
+        id_type.cast(pl.Categorical).alias("member.id_type"),
         pl.coalesce(id_num, pl.lit("")).alias("member.id_number"),
     )
     present |= {"member.birth_date", "member.sex", "member.id_type", "member.id_number"}
