@@ -93,6 +93,28 @@ def test_reimport_changing_one_member_changes_and_logs_exactly_that(users, files
     assert change.household_id == son.household_id and change.job_id == job_id and change.user_name == "county"
 
 
+def test_the_change_log_of_many_changes_is_written_a_part_at_a_time(users, files, monkeypatch):
+    """Update entries are built and written LOG_ROWS at a time: every changed row gets exactly one entry with
+    its own id, before and after, whatever part it falls in."""
+    from fupin.imports import engine
+
+    run_import(files.csv(), actor=users["county"])
+    monkeypatch.setattr(engine, "LOG_ROWS", 2)
+    rows = base_rows()
+    for row in rows:
+        row[11] = "大专"  # every member's 文化程度
+    out = run_import(files.csv(rows, name="all.csv"), actor=users["county"])
+    changed = out.counts["persons_changed"]
+    assert changed == 5 - sum(1 for r in base_rows() if r[11] == "大专") >= 3  # several parts of 2
+    updates = ObjectChange.objects.filter(action="update", summary="导入", content_type__model="member")
+    assert updates.count() == changed
+    assert len({u.pk for u in updates}) == changed and len({u.object_id for u in updates}) == changed
+    for u in updates:
+        member = Member.objects.get(pk=int(u.object_id))
+        assert u.postchange_data == {"education": member.education} != u.prechange_data
+        assert u.household_id == member.household_id
+
+
 @pytest.mark.parametrize("dense_range", [0, 10**9], ids=["staged-ids", "id-ranges"])
 def test_reimport_compares_part_by_part_read_by_staged_ids_or_id_range(users, files, monkeypatch, dense_range):
     """Matched households and members are read a part at a time (the next part ahead in a thread), by their

@@ -778,10 +778,12 @@ def _store_digests(w: Writer, model, *, new: pl.DataFrame, changed: pl.DataFrame
         w.insert(model, model_frame(model, {key: rows["id"], "digest": rows["digest"]}, rows.height))
 
 
+LOG_ROWS = 100_000  # update entries of the change log built and written at a time
+
+
 def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kinds, ct) -> int:
     """Change-log rows for the load (content type ids looked up before the writer opened)."""
     h_kind, m_kind, i_kind = kinds
-    frames = []
     # Creations: one lean entry per new household and member (who, when, which job, which object). The values
     # are not copied into the log: they are the object's first version, and the job names the source file
     # (docs/architecture.md, "Change log of imports"). Updates log exactly the changed fields, before and after.
@@ -794,16 +796,20 @@ def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kind
     if m_new.height:
         created += _log_created(w, Member, int(m_new["id"].min()), now=now, actor=actor, job_id=job_id,
                                 ct=ct[Member])
-    for model, frame, fields, kind_of in (
+    updated = 0
+    for model, changed, fields, kind_of in (
             (Household, plan.households_changed, plan.h_fields, h_kind),
             (Member, plan.members_changed, plan.m_fields, m_kind),
             (IncomeRecord, plan.incomes_changed, plan.i_fields, i_kind)):
-        if frame.height:
-            repr_col = {"Household": "number", "Member": "name", "IncomeRecord": "hh_number"}[model.__name__]
-            hh_col = {"Household": "db.id", "Member": "db.household_id", "IncomeRecord": "db.household_id"}[
-                model.__name__]
+        repr_col = {"Household": "number", "Member": "name", "IncomeRecord": "hh_number"}[model.__name__]
+        hh_col = {"Household": "db.id", "Member": "db.household_id", "IncomeRecord": "db.household_id"}[
+            model.__name__]
+        # A part at a time: the before/after JSON of a million changed rows (a file with other columns than the
+        # last one changes every row) held at once took ~700 MB.
+        for start in range(0, changed.height, LOG_ROWS):
+            frame = changed.slice(start, LOG_ROWS)
             entries = _changes(frame, fields, kind_of)
-            frames.append(pl.DataFrame({
+            updated += insert_log(w, pl.DataFrame({
                 "content_type_id": pl.repeat(ct[model], frame.height, eager=True, dtype=pl.Int64),
                 "action": pl.repeat("update", frame.height, eager=True),
                 "object_id": entries["id"].cast(pl.Utf8),
@@ -811,10 +817,9 @@ def _write_log(w: Writer, plan: Plan, *, hh_new, m_new, now, actor, job_id, kind
                 "household_id": frame[hh_col].cast(pl.Int64),
                 "area_code": pl.repeat("", frame.height, eager=True, dtype=pl.Utf8),
                 "prechange_data": entries["before"], "postchange_data": entries["after"],
-            }))
-    if not frames:
-        return created
-    return created + insert_log(w, pl.concat(frames, how="diagonal_relaxed"), now=now, actor=actor, job_id=job_id)
+            }), now=now, actor=actor, job_id=job_id)
+            del entries, frame
+    return created + updated
 
 
 def insert_log(w: Writer, log: pl.DataFrame, *, now, actor, job_id) -> int:
