@@ -93,6 +93,50 @@ def test_reimport_changing_one_member_changes_and_logs_exactly_that(users, files
     assert change.household_id == son.household_id and change.job_id == job_id and change.user_name == "county"
 
 
+def _indexes() -> dict:
+    tables = ["registry_household", "registry_member", "registry_incomerecord", "core_objectchange"]
+    with connection.cursor() as cursor:
+        return {t: {name: (c["columns"], c["unique"]) for name, c in
+                    connection.introspection.get_constraints(cursor, t).items()} for t in tables}
+
+
+def test_a_load_that_writes_a_large_share_of_a_table_rebuilds_its_indexes_as_they_were(users, files, monkeypatch):
+    """Inserting or updating more than a third of the members drops the registry's secondary indexes for the
+    load and builds them after (the change log's likewise, by its own share); a load that writes less keeps them.
+    Either way the data and the indexes come out the same."""
+    from fupin.batch import bulkload
+    from fupin.imports import engine
+
+    monkeypatch.setattr(engine, "REBUILD_MIN_ROWS", 0)  # the five members of the test file count
+    calls = []
+    original = bulkload.Writer.deferred_indexes
+
+    def spy(self, tables, *, enabled=True):
+        calls.append((tables[0], enabled))
+        return original(self, tables, enabled=enabled)
+
+    monkeypatch.setattr(bulkload.Writer, "deferred_indexes", spy)
+    before = _indexes()
+    run_import(files.csv(), actor=users["county"])
+    assert ("registry_household", True) in calls and ("core_objectchange", True) in calls
+    rows = base_rows()
+    for row in rows:
+        row[11] = "大专"
+    calls.clear()
+    out = run_import(files.csv(rows, name="all.csv"), actor=users["county"])
+    assert out.counts["persons_changed"] * 3 > Member.objects.count()
+    assert ("registry_household", True) in calls  # (the log's own share: 4 entries against all it holds)
+    assert set(Member.objects.values_list("education", flat=True)) == {"06"}
+    assert _indexes() == before
+    rows[0][11] = "高中"  # one member of five: the indexes stay
+    calls.clear()
+    out = run_import(files.csv(rows, name="one.csv"), actor=users["county"])
+    assert out.counts["persons_changed"] == 1
+    assert ("registry_household", False) in calls and ("core_objectchange", False) in calls
+    assert Member.objects.get(id_number=ID_HEAD1).education == "04"
+    assert _indexes() == before
+
+
 def test_the_change_log_of_many_changes_is_written_a_part_at_a_time(users, files, monkeypatch):
     """Update entries are built and written LOG_ROWS at a time: every changed row gets exactly one entry with
     its own id, before and after, whatever part it falls in."""
