@@ -506,6 +506,26 @@ def test_id_active_in_another_household_is_refused(users, files, monkeypatch, de
     assert not Household.objects.filter(number="H009").exists()
 
 
+@pytest.mark.parametrize("listed", [["H003"], ["H001", "H003"], ["H001"]],
+                         ids=["below-the-range", "in-a-gap", "above-the-range"])
+@pytest.mark.parametrize("dense_range", [0, 2], ids=["keys-by-numbers", "keys-by-id-range"])
+def test_an_id_active_in_a_household_the_file_does_not_list_is_found_wherever_that_household_is(
+        users, files, monkeypatch, dense_range, listed):
+    """Read by the file's household-id range, the members elsewhere are those below it, above it and in its gaps
+    (households in the range the file does not list): 王五 of H002 is found in each place."""
+    from fupin.imports import engine
+
+    monkeypatch.setattr(engine, "DENSE_RANGE", dense_range)
+    run_import(files.csv(), actor=users["county"])
+    ids = dict(Household.objects.values_list("number", "id"))
+    assert ids["H001"] < ids["H002"] < ids["H003"]
+    rows = [r for r in base_rows() if r[2] in listed] + [
+        ["甲镇", "村B", "H009", "王五", ID_HEAD2, "户主", "一般农户", "", "", "", "健康", "初中", "1", "0", "0", "2025", ""]]
+    out = run_import(files.csv(rows, name="move.csv"), actor=users["county"], dry_run=True)
+    errors = [m for _, _, m in problems_of(out) if "证件号码已在户" in m]
+    assert errors == ["证件号码已在户H002中登记为在户成员；成员换户请先在原户办理成员减少"]
+
+
 def test_round_trip_export_import_identical(users):
     from fupin.batch.seed import generate
 
