@@ -101,7 +101,7 @@ def _indexes() -> dict:
 
 
 def test_a_load_that_writes_a_large_share_of_a_table_rebuilds_its_indexes_as_they_were(users, files, monkeypatch):
-    """Inserting or updating more than a third of the members drops the registry's secondary indexes for the
+    """Inserting or updating more than 40% of the members drops the registry's secondary indexes for the
     load and builds them after (the change log's likewise, by its own share); a load that writes less keeps them.
     Either way the data and the indexes come out the same."""
     from fupin.batch import bulkload
@@ -124,7 +124,7 @@ def test_a_load_that_writes_a_large_share_of_a_table_rebuilds_its_indexes_as_the
         row[11] = "大专"
     calls.clear()
     out = run_import(files.csv(rows, name="all.csv"), actor=users["county"])
-    assert out.counts["persons_changed"] * 3 > Member.objects.count()
+    assert out.counts["persons_changed"] > 0.4 * Member.objects.count()
     assert ("registry_household", True) in calls  # (the log's own share: 4 entries against all it holds)
     assert set(Member.objects.values_list("education", flat=True)) == {"06"}
     assert _indexes() == before
