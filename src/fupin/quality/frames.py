@@ -175,7 +175,7 @@ def sqlite_adbc_ok() -> bool:
 
 def read_frame(sql: str, *, adbc: bool | None = None) -> pl.DataFrame:
     """A SELECT as a frame. SQLite through ADBC where :func:`sqlite_adbc_ok` (decided by the caller's thread),
-    PostgreSQL through ADBC outside a transaction, else through Django's connection."""
+    PostgreSQL through ConnectorX outside a transaction, else through Django's connection."""
     adbc = sqlite_adbc_ok() if adbc is None else adbc
     if adbc and connection.vendor == "sqlite":
         import adbc_driver_sqlite.dbapi as adbc_sqlite
@@ -187,7 +187,7 @@ def read_frame(sql: str, *, adbc: bool | None = None) -> pl.DataFrame:
             cur.execute(sql)
             df = pl.from_arrow(cur.fetch_arrow_table())
         return df.with_columns([pl.col(c).cast(pl.Utf8) for c in df.columns if df.schema[c] != pl.Utf8])
-    return read_sql(sql)  # Django's connection on SQLite and inside a transaction; ADBC on PostgreSQL otherwise
+    return read_sql(sql)  # Django's connection on SQLite and inside a transaction; ConnectorX on PostgreSQL otherwise
 
 
 def typed(df: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
@@ -252,8 +252,8 @@ def load(*, check_date: dt.date, area_code: str | None = None, household_ids: li
 
 
 def parallel_reads() -> bool:
-    """Whether snapshot queries may run at once on separate connections: PostgreSQL outside a transaction (ADBC
-    reads what is committed), SQLite where ADBC may read (:func:`sqlite_adbc_ok`)."""
+    """Whether snapshot queries may run at once on separate connections: PostgreSQL outside a transaction (each
+    read's own connection sees what is committed), SQLite where ADBC may read (:func:`sqlite_adbc_ok`)."""
     return sqlite_adbc_ok() or (connection.vendor == "postgresql" and not connection.in_atomic_block)
 
 
