@@ -30,6 +30,7 @@ from .models import Problem, ProblemEvent, RuleSetting, Run
 
 Progress = Callable[[str, int], None]
 ACTIVE = ("open", "pending", "exempted")
+EXEMPTION_INDEXES = tuple(i.name for i in Problem._meta.indexes if i.fields[0].startswith("exemption_"))
 BIG_LOAD = 50_000  # more new problems than this (and than stored ones): the first-run load (indexes rebuilt after)
 
 
@@ -93,7 +94,7 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
                 del tables
                 timings["snapshot"] += time.perf_counter() - t
                 t = time.perf_counter()
-                parts.append(engine.evaluate(fr, local, resolved).findings)
+                parts.append(_keyed(engine.evaluate(fr, local, resolved).findings))
                 if cross:
                     lean.append(frames.area_wide_inputs(fr.persons))
                 persons, households = persons + fr.persons.height, households + fr.households.height
@@ -107,7 +108,7 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
                                      table_columns=table_columns, timings=timings)
             del lean
             if found is not None:
-                parts.append(found)
+                parts.append(_keyed(found))
         ev = engine.Evaluation(findings=pl.concat(parts))
         timings = {k: round(v, 3) for k, v in timings.items()}
         if chunks:
@@ -237,7 +238,16 @@ def _plan(area_code: str, max_persons: int) -> tuple[list[tuple[str, str]] | Non
     return list(zip(starts, ends, strict=True)), [(a, b) if a is not None else (0, 0) for a, b in ranges]
 
 
+def _keyed(f: pl.DataFrame) -> pl.DataFrame:
+    """Findings with their problem key, in key order. A run sorts each chunk's findings as they come: the whole
+    run's are then runs of sorted rows, which :func:`reconcile` puts in order in a fraction of a full sort (10M
+    persons, 3.4M findings: ~1 s instead of ~2.5 s)."""
+    return _keys(f).sort("key", maintain_order=True)
+
+
 def _keys(f: pl.DataFrame) -> pl.DataFrame:
+    if "key" in f.columns:
+        return f
     return f.with_columns(pl.concat_str([
         pl.col("rule"), pl.col("household_id").cast(pl.Utf8).fill_null(""),
         pl.col("member_id").cast(pl.Utf8).fill_null(""),
@@ -253,7 +263,9 @@ def reconcile(findings: pl.DataFrame, *, scope: str, rule_codes: list[str], run:
     user_id = getattr(actor, "pk", None)
     user_name = getattr(actor, "username", "") or "system"
     run_id = run.pk if run else None
-    f = _keys(findings).unique(subset=["key"], keep="first")
+    # In key order (stable: of two findings with one key the first is kept), duplicates then side by side.
+    f = _keys(findings).sort("key", maintain_order=True)
+    f = f.filter(pl.col("key") != pl.col("key").shift(1).fill_null(""))
     # Findings of a rule switched off in part of the scope still match their problems; only ``rule_codes`` close.
     match_codes = sorted(set(rule_codes) | set(f["rule"].unique().to_list()))
     codes_sql = ", ".join(f"'{c}'" for c in match_codes) or "''"
@@ -269,7 +281,7 @@ def reconcile(findings: pl.DataFrame, *, scope: str, rule_codes: list[str], run:
         existing = existing.with_columns(pl.col("id").cast(pl.Int64),
                                          *[pl.col(c).fill_null("") for c in ("exemption_version", "db_message",
                                                                              "db_data_version")])
-        j = f.join(existing.drop("rule_code"), on="key", how="left")
+        j = f.join(existing.drop("rule_code"), on="key", how="left", maintain_order="left")
         new = j.filter(pl.col("id").is_null())
         seen = j.filter(pl.col("id").is_not_null())
         lapsed = seen.filter((pl.col("status") == "exempted") & (pl.col("exemption_version") != pl.col("data_version")))
@@ -290,7 +302,9 @@ def reconcile(findings: pl.DataFrame, *, scope: str, rule_codes: list[str], run:
             # compiling the checks' queries costs more than it saves.
             w.batch_memory()
             constraints = _drop_constraints(w, table)
-        with w.deferred_indexes([table], enabled=big):
+        # The partial indexes of exemptions stay: no new problem has one (rebuilt, at 10M persons they would scan
+        # the loaded table twice for no row, ~0.9 s).
+        with w.deferred_indexes([table], enabled=big, keep=EXEMPTION_INDEXES):
             _insert_new(w, new, run_id=run_id, now=now, big=big)
         if constraints:
             _add_constraints(w, table, constraints)
@@ -329,11 +343,10 @@ def _insert_new(w: Writer, new: pl.DataFrame, *, run_id, now, big: bool = False)
     (found_at and first_run say it), so no event row is written for it."""
     if not new.height:
         return
-    # In key order: the unique key index then grows at its right edge instead of taking 300k inserts at random
-    # places, or (a first run on PostgreSQL, :func:`_drop_constraints`) is built over presorted rows, and so is
-    # the (rule, status) index, the key starting with the rule: sorting 3M keys here costs ~1 s, building both
-    # indexes over unsorted rows ~5 s more at 10M persons.
-    new = new.sort("key")
+    # In key order (:func:`reconcile` sorted the findings): the unique key index then grows at its right edge
+    # instead of taking 300k inserts at random places, or (a first run on PostgreSQL, :func:`_drop_constraints`)
+    # is built over presorted rows, and so is the (rule, status) index, the key starting with the rule: building
+    # both over unsorted rows takes ~5 s more at 10M persons.
     first = w.next_id(Problem)
     ids = pl.int_range(first, first + new.height, dtype=pl.Int64, eager=True)
     due = timezone.localdate() + dt.timedelta(days=_due_days())

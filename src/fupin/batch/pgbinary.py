@@ -1,0 +1,114 @@
+"""PostgreSQL's binary COPY format, made from a Polars frame with Arrow compute (no per-row Python).
+
+PostgreSQL parses binary COPY input in ~70% of the time it takes for the same rows as CSV (3.4M problem rows at
+10M persons: ~7 s against ~10 s of the server's single core); the client encodes one slice while the server
+reads the one before, on a core the load leaves idle. Only column types whose binary form is plain are encoded
+here (integers, text, booleans, dates, timestamps with time zone, double precision); a frame with any other
+column (numeric, jsonb …) or a value out of its column's range returns None, and the caller writes CSV, whose
+text PostgreSQL checks and reports as before.
+
+Format (PostgreSQL manual, "COPY", binary format): a header, then per row a 16-bit field count and per field a
+32-bit length (-1: NULL) and the value in network byte order; a 16-bit -1 ends the data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"  # signature, flags, extension
+TRAILER = b"\xff\xff"
+NULL = b"\xff\xff\xff\xff"
+PG_EPOCH_DAYS = 10_957  # 2000-01-01, PostgreSQL's epoch, in days since 1970-01-01
+INTEGERS = {"smallint": np.int16, "integer": np.int32, "bigint": np.int64}
+TEXT = ("text", "character varying", "character")
+
+
+def _fixed(values: np.ndarray, width: int) -> pa.Array:
+    """Fields of one width: the 4-byte length, then the value in network byte order."""
+    n = len(values)
+    rec = np.empty((n, 4 + width), dtype=np.uint8)
+    rec[:, :4] = np.frombuffer(width.to_bytes(4, "big"), dtype=np.uint8)
+    rec[:, 4:] = values.astype(values.dtype.newbyteorder(">"), copy=False).view(np.uint8).reshape(n, width)
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(4 + width), n, [None, pa.py_buffer(rec)]).cast(pa.binary())
+
+
+def _base(pgtype: str) -> str:
+    return pgtype.split("(")[0].strip()
+
+
+def encodable(df: pl.DataFrame, types: dict[str, str]) -> bool:
+    """Whether every column of ``df`` can be sent in binary: a type handled here, a matching Polars type and
+    integers inside their column's range (out of range, CSV lets PostgreSQL name the error)."""
+    for name, dtype in df.schema.items():
+        pgtype = _base(types.get(name, ""))
+        if dtype == pl.Null:
+            continue
+        if pgtype in INTEGERS:
+            if not dtype.is_integer():
+                return False
+            info, s = np.iinfo(INTEGERS[pgtype]), df[name]
+            if s.len() > s.null_count() and (s.min() < info.min or s.max() > info.max):
+                return False
+        elif pgtype in TEXT:
+            if dtype not in (pl.Utf8, pl.Categorical) and not isinstance(dtype, pl.Enum):
+                return False
+        elif pgtype == "boolean":
+            if dtype != pl.Boolean:
+                return False
+        elif pgtype == "date":
+            if dtype != pl.Date:
+                return False
+        elif pgtype == "timestamp with time zone":
+            if not isinstance(dtype, pl.Datetime):
+                return False
+        elif pgtype == "double precision":
+            if not dtype.is_float():
+                return False
+        else:
+            return False
+    return True
+
+
+def _field(s: pl.Series, pgtype: str, not_null_text: bool) -> pa.Array:
+    pgtype = _base(pgtype)
+    if pgtype in TEXT and not_null_text:
+        s = s.cast(pl.Utf8).fill_null("")  # as CSV's FORCE_NOT_NULL: a missing text is empty text
+    nulls = s.is_null()
+    if s.dtype == pl.Null:
+        return pa.array([NULL] * s.len(), pa.binary())
+    if pgtype in INTEGERS:
+        kind = INTEGERS[pgtype]
+        out = _fixed(s.fill_null(0).to_numpy().astype(kind), np.dtype(kind).itemsize)
+    elif pgtype in TEXT:
+        text = s.cast(pl.Utf8).fill_null("").cast(pl.Binary).to_arrow().cast(pa.binary())
+        lengths = pc.binary_length(text).to_numpy(zero_copy_only=False).astype(">i4")
+        prefix = pa.FixedSizeBinaryArray.from_buffers(pa.binary(4), len(text),
+                                                      [None, pa.py_buffer(lengths.view(np.uint8))]).cast(pa.binary())
+        out = pc.binary_join_element_wise(prefix, text, b"")
+    elif pgtype == "boolean":
+        out = _fixed(s.fill_null(False).to_numpy().astype(np.uint8), 1)
+    elif pgtype == "date":
+        out = _fixed(s.cast(pl.Int32).fill_null(0).to_numpy().astype(np.int32) - PG_EPOCH_DAYS, 4)
+    elif pgtype == "timestamp with time zone":
+        # Naive times are UTC, the session time zone Django sets (and what the CSV path's text means there).
+        micros = s.dt.cast_time_unit("us").cast(pl.Int64).fill_null(0).to_numpy()
+        out = _fixed(micros - PG_EPOCH_DAYS * 86_400_000_000, 8)
+    else:  # double precision
+        out = _fixed(s.cast(pl.Float64).fill_null(0.0).to_numpy(), 8)
+    if nulls.any():
+        out = pc.if_else(pa.array(nulls.to_numpy()), pa.scalar(NULL, pa.binary()), out)
+    return out
+
+
+def rows(df: pl.DataFrame, types: dict[str, str], not_null_text: set[str]) -> memoryview:
+    """The binary COPY rows of ``df`` (no header or trailer), as one buffer."""
+    n = df.height
+    count = pa.FixedSizeBinaryArray.from_buffers(
+        pa.binary(2), n, [None, pa.py_buffer(np.full(n, df.width, dtype=">i2").view(np.uint8))]).cast(pa.binary())
+    fields = [_field(df[c], types[c], c in not_null_text) for c in df.columns]
+    joined = pc.binary_join_element_wise(count, *fields, b"")
+    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32, count=n + 1, offset=joined.offset * 4)
+    return memoryview(joined.buffers()[2])[offsets[0]:offsets[-1]]

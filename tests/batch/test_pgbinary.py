@@ -1,0 +1,107 @@
+"""PostgreSQL's binary COPY (:mod:`fupin.batch.pgbinary`): the rows read back are the frame's, NULLs and edge
+values included; a frame it cannot encode goes through CSV as before."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import psycopg
+import pytest
+from django.db import connection
+
+from fupin.batch import bulkload, pgbinary
+
+COLUMNS = ("s smallint, i integer, b bigint, t text, v varchar(12), nn varchar(5) NOT NULL, f boolean, d date, "
+           "ts timestamptz, x double precision")
+
+
+@pytest.fixture
+def probe(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's COPY only")
+    with connection.cursor() as c:
+        c.execute(f"CREATE TEMP TABLE copy_probe ({COLUMNS})")
+    return connection.cursor().cursor  # the table goes with the test's transaction
+
+
+def _frame(n: int = 5) -> pl.DataFrame:
+    utc = dt.timezone.utc
+    return pl.DataFrame({
+        "s": pl.Series([-32768, 32767, 0, None, 7] * (n // 5), dtype=pl.Int64),
+        "i": pl.Series([-2**31, 2**31 - 1, None, 1, 0] * (n // 5), dtype=pl.Int32),
+        "b": pl.Series([-2**63, 2**63 - 1, 1, None, 42] * (n // 5), dtype=pl.Int64),
+        "t": pl.Series(["", None, "户主", "a\tb\nc,\"d\"", "x" * 500] * (n // 5), dtype=pl.Utf8),
+        "v": pl.Series(["450102001001", None, "", "村", "y"] * (n // 5), dtype=pl.Categorical),
+        "nn": pl.Series([None, "", "是", "否", "5"] * (n // 5), dtype=pl.Utf8),
+        "f": pl.Series([True, False, None, True, False] * (n // 5), dtype=pl.Boolean),
+        "d": pl.Series([dt.date(1999, 12, 31), dt.date(2000, 1, 1), None, dt.date(2026, 6, 30),
+                        dt.date(1900, 2, 28)] * (n // 5), dtype=pl.Date),
+        "ts": pl.Series([dt.datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=utc),
+                         dt.datetime(2000, 1, 1, tzinfo=utc), None,
+                         dt.datetime(2026, 11, 24, 8, 1, 2, 345678, tzinfo=utc),
+                         dt.datetime(1970, 1, 1, tzinfo=utc)] * (n // 5), dtype=pl.Datetime("us", "UTC")),
+        "x": pl.Series([-0.5, 1e300, None, 3.25, 0.0] * (n // 5), dtype=pl.Float64),
+    })
+
+
+def _read_back(cur) -> list[tuple]:
+    cur.execute("SELECT s, i, b, t, v, nn, f, d, ts, x FROM copy_probe")
+    return sorted(cur.fetchall(), key=_order)
+
+
+def _expected(df: pl.DataFrame) -> list[tuple]:
+    rows = df.with_columns(pl.col("v").cast(pl.Utf8), pl.col("nn").fill_null("")).rows()
+    return sorted(rows, key=_order)
+
+
+def _order(row: tuple) -> tuple:
+    return (row[2] is None, row[2] or 0)
+
+
+def test_every_supported_type_reads_back_as_written(probe, monkeypatch):
+    df = _frame()
+    types = bulkload._pg_column_types(probe, "copy_probe")
+    assert pgbinary.encodable(df, types)
+    sent = []
+    monkeypatch.setattr(pgbinary, "rows", lambda *a, _rows=pgbinary.rows: sent.append(1) or _rows(*a))
+    bulkload._copy_postgres(probe, "copy_probe", df, ["nn"])
+    assert sent, "the binary path was taken"
+    assert _read_back(probe) == _expected(df)
+
+
+def test_slices_are_encoded_and_sent_in_turn(probe, monkeypatch):
+    monkeypatch.setattr(bulkload, "COPY_SLICE_ROWS", 7)
+    df = _frame(50)
+    bulkload._copy_postgres(probe, "copy_probe", df, ["nn"])
+    assert _read_back(probe) == _expected(df)
+
+
+def test_the_csv_path_gives_the_same_rows(probe, monkeypatch):
+    monkeypatch.setattr(pgbinary, "encodable", lambda *_a: False)
+    df = _frame()
+    bulkload._copy_postgres(probe, "copy_probe", df, ["nn"])
+    assert _read_back(probe) == _expected(df)
+
+
+def test_a_value_out_of_its_column_range_is_left_to_postgresql_to_refuse(probe):
+    df = _frame().with_columns(pl.Series("s", [40000, 1, 2, 3, 4], dtype=pl.Int64))
+    assert not pgbinary.encodable(df, bulkload._pg_column_types(probe, "copy_probe"))
+    with pytest.raises(psycopg.errors.NumericValueOutOfRange):
+        bulkload._copy_postgres(probe, "copy_probe", df, ["nn"])
+
+
+def test_types_it_does_not_encode_go_through_csv(probe):
+    probe.execute("ALTER TABLE copy_probe ADD COLUMN n numeric(10, 2)")
+    df = _frame().with_columns(pl.Series("n", ["1.25", None, "0", "-3", "99999999.99"]))
+    assert not pgbinary.encodable(df, bulkload._pg_column_types(probe, "copy_probe"))
+    bulkload._copy_postgres(probe, "copy_probe", df, ["nn"])
+    probe.execute("SELECT n::text FROM copy_probe ORDER BY n NULLS LAST")
+    assert [r[0] for r in probe.fetchall()] == ["-3.00", "0.00", "1.25", "99999999.99", None]
+
+
+def test_text_too_long_for_its_column_is_refused_in_binary_too(probe):
+    df = _frame().with_columns(pl.Series("v", ["x" * 13, "a", "b", "c", "d"], dtype=pl.Categorical))
+    assert pgbinary.encodable(df, bulkload._pg_column_types(probe, "copy_probe"))
+    with pytest.raises(psycopg.errors.StringDataRightTruncation):
+        bulkload._copy_postgres(probe, "copy_probe", df, ["nn"])
