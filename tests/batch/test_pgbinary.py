@@ -26,7 +26,7 @@ def probe(db):
 
 
 def _frame(n: int = 5) -> pl.DataFrame:
-    utc = dt.timezone.utc
+    utc = dt.UTC
     return pl.DataFrame({
         "s": pl.Series([-32768, 32767, 0, None, 7] * (n // 5), dtype=pl.Int64),
         "i": pl.Series([-2**31, 2**31 - 1, None, 1, 0] * (n // 5), dtype=pl.Int32),
@@ -104,4 +104,29 @@ def test_text_too_long_for_its_column_is_refused_in_binary_too(probe):
     df = _frame().with_columns(pl.Series("v", ["x" * 13, "a", "b", "c", "d"], dtype=pl.Categorical))
     assert pgbinary.encodable(df, bulkload._pg_column_types(probe, "copy_probe"))
     with pytest.raises(psycopg.errors.StringDataRightTruncation):
+        bulkload._copy_postgres(probe, "copy_probe", df, ["nn"])
+
+
+def test_jsonb_and_uuid_given_as_text_read_back(probe):
+    probe.execute("ALTER TABLE copy_probe ADD COLUMN j jsonb, ADD COLUMN u uuid")
+    df = _frame().with_columns(
+        pl.Series("j", ['{"产业帮扶": "养牛", "n": 1}', None, "[]", '"x"', "{}"]),
+        pl.Series("u", ["12345678-1234-5678-9abc-def012345678", None, "ABCDEF0123456789abcdef0123456789",
+                        "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"]))
+    assert pgbinary.encodable(df, bulkload._pg_column_types(probe, "copy_probe"))
+    bulkload._copy_postgres(probe, "copy_probe", df, ["nn"])
+    probe.execute("SELECT j::text, u::text FROM copy_probe ORDER BY b NULLS LAST")
+    assert probe.fetchall() == [  # by b: -2**63, 1, 42, 2**63 - 1, NULL
+        ('{"n": 1, "产业帮扶": "养牛"}', "12345678-1234-5678-9abc-def012345678"),
+        ("[]", "abcdef01-2345-6789-abcd-ef0123456789"),
+        ("{}", "ffffffff-ffff-ffff-ffff-ffffffffffff"),
+        (None, None),
+        ('"x"', "00000000-0000-0000-0000-000000000000")]
+
+
+def test_a_text_that_is_no_uuid_goes_through_csv_and_is_refused_there(probe):
+    probe.execute("ALTER TABLE copy_probe ADD COLUMN u uuid")
+    df = _frame().with_columns(pl.Series("u", ["not-a-uuid", None, None, None, None]))
+    assert not pgbinary.encodable(df, bulkload._pg_column_types(probe, "copy_probe"))
+    with pytest.raises(psycopg.errors.InvalidTextRepresentation):
         bulkload._copy_postgres(probe, "copy_probe", df, ["nn"])

@@ -24,8 +24,6 @@ from django.utils import timezone
 
 from fupin.core.fields import MultiCodeField
 
-from . import pgbinary
-
 COPY_SLICE_ROWS = 200_000  # rows encoded and sent at a time (the binary form of 200k problem rows: ~60 MB)
 
 
@@ -98,6 +96,8 @@ def _copy_postgres(cursor, table: str, df: pl.DataFrame, not_null_text: list[str
     is encoded on a worker thread while the one before is sent, so that the client's encoding and the server's
     parsing overlap."""
     from concurrent.futures import ThreadPoolExecutor
+
+    from . import pgbinary  # here: pyarrow.compute takes ~0.1 s to import, which no web request should pay
 
     cols = ", ".join(f'"{c}"' for c in df.columns)
     chunk = COPY_SLICE_ROWS
