@@ -130,3 +130,20 @@ def test_a_text_that_is_no_uuid_goes_through_csv_and_is_refused_there(probe):
     assert not pgbinary.encodable(df, bulkload._pg_column_types(probe, "copy_probe"))
     with pytest.raises(psycopg.errors.InvalidTextRepresentation):
         bulkload._copy_postgres(probe, "copy_probe", df, ["nn"])
+
+
+def test_model_defaults_as_text_are_typed_for_binary(probe):
+    """``model_frame`` gives ``now`` as ISO text and empty dates as text nulls: both still go in binary, and a
+    text date that does not parse leaves the frame to CSV (PostgreSQL then judges it)."""
+    types = bulkload._pg_column_types(probe, "copy_probe")
+    df = _frame().with_columns(pl.lit("2026-11-24T08:01:02.345678+00:00").alias("ts"),
+                               pl.lit(None, pl.Utf8).alias("d"))
+    typed = pgbinary.prepare(df, types)
+    assert typed.schema["ts"] == pl.Datetime("us", "UTC") and typed.schema["d"] == pl.Date
+    assert pgbinary.encodable(typed, types)
+    bulkload._copy_postgres(probe, "copy_probe", df, ["nn"])
+    probe.execute("SELECT DISTINCT ts, d FROM copy_probe")
+    assert probe.fetchall() == [(dt.datetime(2026, 11, 24, 8, 1, 2, 345678, tzinfo=dt.UTC), None)]
+    odd = df.with_columns(pl.Series("d", ["2026-06-30", "30/06/2026", None, None, None]))
+    assert pgbinary.prepare(odd, types).schema["d"] == pl.Utf8
+    assert not pgbinary.encodable(pgbinary.prepare(odd, types), types)

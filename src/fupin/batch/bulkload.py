@@ -102,7 +102,9 @@ def _copy_postgres(cursor, table: str, df: pl.DataFrame, not_null_text: list[str
     cols = ", ".join(f'"{c}"' for c in df.columns)
     chunk = COPY_SLICE_ROWS
     types = _pg_column_types(cursor, table)
-    if pgbinary.encodable(df, types):
+    typed = pgbinary.prepare(df, types)
+    if pgbinary.encodable(typed, types):
+        df = typed
         sql = f'COPY "{table}" ({cols}) FROM STDIN WITH (FORMAT binary)'
         text = set(not_null_text)
 

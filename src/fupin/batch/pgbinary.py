@@ -44,12 +44,36 @@ def _base(pgtype: str) -> str:
     return pgtype.split("(")[0].strip()
 
 
+def prepare(df: pl.DataFrame, types: dict[str, str]) -> pl.DataFrame:
+    """``df`` with its text dates and timestamps (the model defaults of :func:`fupin.batch.bulkload.model_frame`:
+    ``now`` as ISO text, empty dates as text nulls) typed where every value parses; the rest as it was."""
+    fixes = []
+    for name, dtype in df.schema.items():
+        pgtype = _base(types.get(name, ""))
+        if dtype != pl.Utf8 or pgtype not in ("date", "timestamp with time zone"):
+            continue
+        s = df[name]
+        target = pl.Date if pgtype == "date" else pl.Datetime("us", "UTC")
+        if s.null_count() == s.len():
+            fixes.append(pl.lit(None, target).alias(name))
+            continue
+        constant = s.null_count() == 0 and bool((s == s[0]).all())
+        try:  # a constant is parsed once
+            part = s.head(1) if constant else s
+            parsed = part.str.to_date("%Y-%m-%d", strict=True) if pgtype == "date" \
+                else part.str.to_datetime(time_zone="UTC", strict=True).dt.cast_time_unit("us")
+        except pl.exceptions.PolarsError:
+            continue
+        fixes.append(pl.lit(parsed[0], target).alias(name) if constant else parsed.alias(name))
+    return df.with_columns(fixes) if fixes else df
+
+
 def encodable(df: pl.DataFrame, types: dict[str, str]) -> bool:
     """Whether every column of ``df`` can be sent in binary: a type handled here, a matching Polars type and
     integers inside their column's range (out of range, CSV lets PostgreSQL name the error)."""
     for name, dtype in df.schema.items():
         pgtype = _base(types.get(name, ""))
-        if dtype == pl.Null:
+        if dtype == pl.Null or df[name].null_count() == df.height:  # NULL is NULL in any type
             continue
         if pgtype in INTEGERS:
             if not dtype.is_integer():
@@ -85,8 +109,8 @@ def _field(s: pl.Series, pgtype: str, not_null_text: bool) -> pa.Array:
     if pgtype in TEXT and not_null_text:
         s = s.cast(pl.Utf8).fill_null("")  # as CSV's FORCE_NOT_NULL: a missing text is empty text
     nulls = s.is_null()
-    if s.dtype == pl.Null:
-        return pa.array([NULL] * s.len(), pa.binary())
+    if s.null_count() == s.len():
+        return pa.array(np.full(s.len(), NULL, dtype="S4").tolist() if s.len() else [], pa.binary())
     if pgtype in INTEGERS:
         kind = INTEGERS[pgtype]
         out = _fixed(s.fill_null(0).to_numpy().astype(kind), np.dtype(kind).itemsize)
