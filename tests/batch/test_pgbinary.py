@@ -147,3 +147,31 @@ def test_model_defaults_as_text_are_typed_for_binary(probe):
     odd = df.with_columns(pl.Series("d", ["2026-06-30", "30/06/2026", None, None, None]))
     assert pgbinary.prepare(odd, types).schema["d"] == pl.Utf8
     assert not pgbinary.encodable(pgbinary.prepare(odd, types), types)
+
+
+def test_numeric_values_read_back_exactly(probe):
+    probe.execute("ALTER TABLE copy_probe ADD COLUMN m numeric(12, 2), ADD COLUMN g numeric(10, 6), "
+                  "ADD COLUMN k numeric(5, 0)")
+    df = _frame().with_columns(
+        pl.Series("m", [1234567890.12, -0.01, None, 0.0, 99.9]),
+        pl.Series("g", [112.123456, -23.5, 0.000001, None, 0.0]),
+        pl.Series("k", [99999, -1, 0, 10000, None], dtype=pl.Int64))
+    assert pgbinary.encodable(df, bulkload._pg_column_types(probe, "copy_probe"))
+    bulkload._copy_postgres(probe, "copy_probe", df, ["nn"])
+    probe.execute("SELECT m::text, g::text, k::text FROM copy_probe ORDER BY b NULLS LAST")
+    assert probe.fetchall() == [  # by b: -2**63, 1, 42, 2**63 - 1, NULL
+        ("1234567890.12", "112.123456", "99999"), (None, "0.000001", "0"), ("99.90", "0.000000", None),
+        ("-0.01", "-23.500000", "-1"), ("0.00", None, "10000")]
+
+
+def test_numeric_values_the_scale_would_round_go_through_csv(probe):
+    """0.285 is 28.499999… hundredths as a float: PostgreSQL rounds the CSV text "0.285" to 0.29, so binary must not
+    be used to store 0.28."""
+    probe.execute("ALTER TABLE copy_probe ADD COLUMN m numeric(12, 2)")
+    types = bulkload._pg_column_types(probe, "copy_probe")
+    df = _frame().with_columns(pl.Series("m", [0.285, 1.0, None, 2.5, 3.0]))
+    assert not pgbinary.encodable(df, types)
+    bulkload._copy_postgres(probe, "copy_probe", df, ["nn"])
+    probe.execute("SELECT m::text FROM copy_probe WHERE b = -9223372036854775808")
+    assert probe.fetchone() == ("0.29",)
+    assert not pgbinary.encodable(df.with_columns(pl.Series("m", [1e12, 1.0, None, 2.5, 3.0])), types)

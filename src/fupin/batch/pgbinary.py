@@ -13,6 +13,8 @@ Format (PostgreSQL manual, "COPY", binary format): a header, then per row a 16-b
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import polars as pl
 import pyarrow as pa
@@ -99,13 +101,55 @@ def encodable(df: pl.DataFrame, types: dict[str, str]) -> bool:
         elif pgtype == "double precision":
             if not dtype.is_float():
                 return False
+        elif pgtype == "numeric":
+            if _numeric_units(df[name], types[name]) is None:
+                return False
         else:
             return False
     return True
 
 
+def _numeric_units(s: pl.Series, pgtype: str) -> np.ndarray | None:
+    """A numeric(p, s) column's values as integers of its smallest unit (10^-s), or None where the binary form
+    could differ from what PostgreSQL makes of the CSV text: no declared scale, p > 15 (the digits are computed in
+    64-bit integers), a value that is not
+    finite, or one with more decimals than the scale (CSV rounds its exact decimal text; a float times 10^s
+    would not round alike)."""
+    m = re.fullmatch(r"numeric\((\d+),\s*(\d+)\)", pgtype.replace(" ", ""))
+    if m is None or not s.dtype.is_numeric() or int(m[1]) > 15:
+        return None
+    scale = int(m[2])
+    values = s.cast(pl.Float64).fill_null(0.0).to_numpy()
+    if not np.isfinite(values).all():
+        return None
+    scaled = values * 10.0 ** scale
+    units = np.rint(scaled)
+    if np.abs(scaled - units).max(initial=0.0) > 1e-3 or np.abs(units).max(initial=0.0) >= 10.0 ** int(m[1]):
+        return None  # out of the column's range: CSV lets PostgreSQL say so
+    return units.astype(np.int64)
+
+
+def _numeric(units: np.ndarray, pgtype: str) -> pa.Array:
+    """numeric fields: digit count, weight, sign, display scale, then base-10000 digits, a fixed number of them
+    (PostgreSQL drops leading and trailing zero digits itself)."""
+    precision, scale = (int(x) for x in re.findall(r"\d+", pgtype)[:2])
+    frac_groups = -(-scale // 4)
+    int_groups = max(1, -(-(precision - scale) // 4))
+    groups = int_groups + frac_groups
+    n = len(units)
+    magnitude = np.abs(units) * 10 ** (4 * frac_groups - scale)
+    rec = np.empty((n, 4 + groups), dtype=">i2")
+    rec[:, 0] = groups
+    rec[:, 1] = int_groups - 1  # weight: the first digit's power of 10000
+    rec[:, 2] = np.where(units < 0, 0x4000, 0).astype(np.int16)
+    rec[:, 3] = scale
+    for g in range(groups):
+        rec[:, 4 + g] = (magnitude // 10_000 ** (groups - 1 - g)) % 10_000
+    return _fixed(rec.view(np.uint8).reshape(n, 2 * (4 + groups)), 2 * (4 + groups))
+
+
 def _field(s: pl.Series, pgtype: str, not_null_text: bool) -> pa.Array:
-    pgtype = _base(pgtype)
+    full, pgtype = pgtype, _base(pgtype)
     if pgtype in TEXT and not_null_text:
         s = s.cast(pl.Utf8).fill_null("")  # as CSV's FORCE_NOT_NULL: a missing text is empty text
     nulls = s.is_null()
@@ -136,6 +180,8 @@ def _field(s: pl.Series, pgtype: str, not_null_text: bool) -> pa.Array:
         # Naive times are UTC, the session time zone Django sets (and what the CSV path's text means there).
         micros = s.dt.cast_time_unit("us").cast(pl.Int64).fill_null(0).to_numpy()
         out = _fixed(micros - PG_EPOCH_DAYS * 86_400_000_000, 8)
+    elif pgtype == "numeric":
+        out = _numeric(_numeric_units(s, full), full)
     else:  # double precision
         out = _fixed(s.cast(pl.Float64).fill_null(0.0).to_numpy(), 8)
     if nulls.any():
