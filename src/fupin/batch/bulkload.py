@@ -108,28 +108,31 @@ def _copy_postgres(cursor, table: str, df: pl.DataFrame, not_null_text: list[str
         sql = f'COPY "{table}" ({cols}) FROM STDIN WITH (FORMAT binary)'
         text = set(not_null_text)
 
-        def encode(start: int):
-            return pgbinary.rows(df.slice(start, chunk), types, text)
+        def encode(start: int, end: int):
+            return pgbinary.rows(df.slice(start, end - start), types, text)
         head, tail = pgbinary.HEADER, pgbinary.TRAILER
     else:
         force = f", FORCE_NOT_NULL ({', '.join(chr(34) + c + chr(34) for c in not_null_text)})" \
             if not_null_text else ""
         sql = f'COPY "{table}" ({cols}) FROM STDIN WITH (FORMAT csv{force})'
 
-        def encode(start: int):
+        def encode(start: int, end: int):
             buf = io.BytesIO()
-            df.slice(start, chunk).write_csv(buf, include_header=False, null_value="",
-                                             datetime_format="%Y-%m-%dT%H:%M:%S%.6f%:z")
+            df.slice(start, end - start).write_csv(buf, include_header=False, null_value="",
+                                                   datetime_format="%Y-%m-%dT%H:%M:%S%.6f%:z")
             return buf.getbuffer()
         head, tail = b"", b""
     with cursor.copy(sql) as copy, ThreadPoolExecutor(max_workers=1) as pool:
         if head:
             copy.write(head)
-        starts = list(range(0, df.height, chunk))
-        pending = pool.submit(encode, starts[0]) if starts else None
-        for i in range(len(starts)):
+        # A small first slice, so that the server starts reading while the second is encoded.
+        first = max(1, chunk // 8)
+        starts = [0, *range(first, df.height, chunk)] if df.height else []
+        bounds = list(zip(starts, [*starts[1:], df.height], strict=True))
+        pending = pool.submit(encode, *bounds[0]) if bounds else None
+        for i in range(len(bounds)):
             data = pending.result()
-            pending = pool.submit(encode, starts[i + 1]) if i + 1 < len(starts) else None
+            pending = pool.submit(encode, *bounds[i + 1]) if i + 1 < len(bounds) else None
             copy.write(data)
         if tail:
             copy.write(tail)
