@@ -2,10 +2,11 @@
 
 PostgreSQL parses binary COPY input in ~70% of the time it takes for the same rows as CSV (3.4M problem rows at
 10M persons: ~7 s against ~10 s of the server's single core); the client encodes one slice while the server
-reads the one before, on a core the load leaves idle. Only column types whose binary form is plain are encoded
-here (integers, text, jsonb and uuid given as text, booleans, dates, timestamps with time zone, double precision);
-with any other column (numeric …), a value out of its column's range or a uuid that is not one,
-:func:`encodable` says no and the caller writes CSV, whose text PostgreSQL checks and reports as before.
+reads the one before, on a core the load leaves idle. Encoded here: integers, text, jsonb and uuid given as text,
+booleans, dates, timestamps with time zone, double precision, and numeric values exact at their column's scale.
+With any other column type, an integer out of its column's range, a uuid that is not one or a numeric value with
+more decimals than the scale, :func:`encodable` says no and the caller writes CSV, whose text PostgreSQL checks
+(and rounds) as before.
 
 Format (PostgreSQL manual, "COPY", binary format): a header, then per row a 16-bit field count and per field a
 32-bit length (-1: NULL) and the value in network byte order; a 16-bit -1 ends the data.
