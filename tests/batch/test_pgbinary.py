@@ -77,6 +77,14 @@ def test_slices_are_encoded_and_sent_in_turn(probe, monkeypatch):
     assert _read_back(probe) == _expected(df)
 
 
+@pytest.mark.parametrize("binary", [True, False])
+def test_an_empty_frame_copies_nothing(probe, monkeypatch, binary):
+    if not binary:
+        monkeypatch.setattr(pgbinary, "encodable", lambda *_a: False)
+    bulkload._copy_postgres(probe, "copy_probe", _frame().head(0), ["nn"])
+    assert _read_back(probe) == []
+
+
 def test_the_csv_path_gives_the_same_rows(probe, monkeypatch):
     monkeypatch.setattr(pgbinary, "encodable", lambda *_a: False)
     df = _frame()

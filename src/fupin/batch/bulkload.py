@@ -128,7 +128,7 @@ def _copy_postgres(cursor, table: str, df: pl.DataFrame, not_null_text: list[str
         # A small first slice, so that the server starts reading while the second is encoded.
         first = max(1, chunk // 8)
         starts = [0, *range(first, df.height, chunk)] if df.height else []
-        bounds = list(zip(starts, [*starts[1:], df.height], strict=True))
+        bounds = list(zip(starts, [*starts[1:], df.height][:len(starts)], strict=True))
         pending = pool.submit(encode, *bounds[0]) if bounds else None
         for i in range(len(bounds)):
             data = pending.result()
