@@ -113,9 +113,8 @@ def encodable(df: pl.DataFrame, types: dict[str, str]) -> bool:
 def _numeric_units(s: pl.Series, pgtype: str) -> np.ndarray | None:
     """A numeric(p, s) column's values as integers of its smallest unit (10^-s), or None where the binary form
     could differ from what PostgreSQL makes of the CSV text: no declared scale, p > 15 (the digits are computed in
-    64-bit integers), a value that is not
-    finite, or one with more decimals than the scale (CSV rounds its exact decimal text; a float times 10^s
-    would not round alike)."""
+    64-bit integers), a value that is not finite, or one with more decimals than the scale (CSV rounds its exact
+    decimal text; a float times 10^s would not round alike)."""
     m = re.fullmatch(r"numeric\((\d+),\s*(\d+)\)", pgtype.replace(" ", ""))
     if m is None or not s.dtype.is_numeric() or int(m[1]) > 15:
         return None
@@ -155,7 +154,7 @@ def _field(s: pl.Series, pgtype: str, not_null_text: bool) -> pa.Array:
         s = s.cast(pl.Utf8).fill_null("")  # as CSV's FORCE_NOT_NULL: a missing text is empty text
     nulls = s.is_null()
     if s.null_count() == s.len():
-        return pa.array(np.full(s.len(), NULL, dtype="S4").tolist() if s.len() else [], pa.binary())
+        return pa.array([NULL] * s.len(), pa.binary())
     if pgtype in INTEGERS:
         kind = INTEGERS[pgtype]
         out = _fixed(s.fill_null(0).to_numpy().astype(kind), np.dtype(kind).itemsize)

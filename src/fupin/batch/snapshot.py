@@ -22,46 +22,39 @@ def _postgres_uri() -> str:
     return f"postgresql://{user}{password}@{host}{port}/{s['NAME']}"
 
 
-def read_sql(sql: str, params: tuple = ()) -> pl.DataFrame:
-    """Run a SELECT (``%s`` placeholders) and return its rows as a frame.
+def read_sql(sql: str) -> pl.DataFrame:
+    """Run a SELECT and return its rows as a frame.
 
     Inside a transaction the read goes through Django's connection, which sees the transaction's own writes
     (a separate connection would not); values come as text there, as they do on SQLite."""
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cur:
-            cur.execute(sql, params)
+            cur.execute(sql)
             names = [d[0] for d in cur.description]
             rows = [tuple(None if v is None else str(v) for v in row) for row in cur.fetchall()]
         return pl.DataFrame(rows, schema={n: pl.Utf8 for n in names}, orient="row")
     if connection.vendor == "postgresql":
-        return _read_postgres(sql, params)
+        return _read_postgres(sql)
     if connection.vendor == "sqlite":
         # Through Django's own sqlite3 connection: a second SQLite library (ADBC's) opening the file in a
         # process whose other threads hold connections would break SQLite's POSIX locks.
         with connection.cursor() as cur:
-            cur.execute(sql, params)
+            cur.execute(sql)
             names = [d[0] for d in cur.description]
             return pl.DataFrame(cur.fetchall(), schema={n: pl.Utf8 for n in names}, orient="row", strict=False)
     raise NotImplementedError(connection.vendor)
 
 
-def _read_postgres(sql: str, params: tuple) -> pl.DataFrame:
+def _read_postgres(sql: str) -> pl.DataFrame:
     """A SELECT on a connection of its own, whole, through ConnectorX (its binary COPY decoder needs ~25% less CPU
-    than ADBC's for the snapshot's rows: at 10M persons some 8 s of the run's CPU); with ``params``, which ConnectorX
-    cannot bind, through ADBC."""
+    than ADBC's for the snapshot's rows: at 10M persons some 8 s of the run's CPU)."""
+    import connectorx
+
     # No JIT for these reads: a snapshot query is a scan or a join over millions of rows, costly enough for
     # PostgreSQL to compile its expressions (~0.1 s a query, every chunk of a run), for plain column output that
     # gains nothing from it.
     uri = _postgres_uri() + "?options=-c%20jit%3Doff"
-    if not params:
-        import connectorx
-
-        return pl.from_arrow(connectorx.read_sql(uri, sql, return_type="arrow"))
-    import adbc_driver_postgresql.dbapi as adbc_pg
-
-    with adbc_pg.connect(uri) as conn, conn.cursor() as cur:
-        cur.execute(_numbered(sql), params)
-        return pl.from_arrow(cur.fetch_arrow_table())
+    return pl.from_arrow(connectorx.read_sql(uri, sql, return_type="arrow"))
 
 
 def read_sql_batches(sql: str, params: tuple = (), *, rows: int = 100_000) -> Iterator[pl.DataFrame]:

@@ -246,6 +246,7 @@ def _keyed(f: pl.DataFrame) -> pl.DataFrame:
 
 
 def _keys(f: pl.DataFrame) -> pl.DataFrame:
+    """Findings with their problem key (rule|household|member|village); as given if they have it already."""
     if "key" in f.columns:
         return f
     return f.with_columns(pl.concat_str([
