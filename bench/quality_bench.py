@@ -42,8 +42,14 @@ import django
 django.setup()
 from django.db import connection
 with connection.cursor() as c:
-    for table in ("quality_problemevent", "quality_problem", "quality_run"):
-        c.execute(f"DELETE FROM {table}")
+    tables = ("quality_problemevent", "quality_problem", "quality_run")
+    if connection.vendor == "postgresql":
+        # As empty as before a real first run: a DELETE would leave the last run's rows as dead tuples that the
+        # next load's index builds and foreign-key checks scan again (~3 s at 10M persons).
+        c.execute("TRUNCATE " + ", ".join(tables))
+    else:
+        for table in tables:
+            c.execute(f"DELETE FROM {table}")
     c.execute("SELECT COUNT(*) FROM registry_member WHERE is_active")
     print(c.fetchone()[0])
 """

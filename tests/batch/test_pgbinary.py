@@ -72,9 +72,21 @@ def test_every_supported_type_reads_back_as_written(probe, monkeypatch):
 
 def test_slices_are_encoded_and_sent_in_turn(probe, monkeypatch):
     monkeypatch.setattr(bulkload, "COPY_SLICE_ROWS", 7)
+    sizes = []
+    monkeypatch.setattr(pgbinary, "rows", lambda df, *a, _rows=pgbinary.rows: sizes.append(df.height) or _rows(df, *a))
     df = _frame(50)
     bulkload._copy_postgres(probe, "copy_probe", df, ["nn"])
     assert _read_back(probe) == _expected(df)
+    assert sizes == [1, *[7] * 7]  # a small first slice, then slices of at most COPY_SLICE_ROWS
+
+
+def test_wide_rows_go_in_fewer_rows_a_slice():
+    narrow = pl.DataFrame({"a": range(1_000_000)})
+    wide = pl.DataFrame({f"c{i}": ["一段较长的中文说明文字"] * 100_000 for i in range(40)})
+    assert bulkload._slice_rows(narrow) == bulkload.COPY_SLICE_ROWS
+    rows = bulkload._slice_rows(wide)
+    assert 1_000 <= rows < 20_000
+    assert rows * wide.estimated_size() / wide.height <= bulkload.COPY_SLICE_BYTES
 
 
 @pytest.mark.parametrize("binary", [True, False])

@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from fupin.core.fields import MultiCodeField
 
-COPY_SLICE_ROWS = 200_000  # rows encoded and sent at a time (the binary form of 200k problem rows: ~60 MB)
+COPY_SLICE_ROWS = 200_000  # at most this many rows encoded and sent at a time
+COPY_SLICE_BYTES = 4 * 1024 * 1024  # and about this much of the frame (wide tables in fewer rows)
 
 
 def _default_for(field: models.Field, now_text: str):
@@ -100,7 +101,7 @@ def _copy_postgres(cursor, table: str, df: pl.DataFrame, not_null_text: list[str
     from . import pgbinary  # here: pyarrow.compute takes ~0.1 s to import, which no web request should pay
 
     cols = ", ".join(f'"{c}"' for c in df.columns)
-    chunk = COPY_SLICE_ROWS
+    chunk = _slice_rows(df)
     types = _pg_column_types(cursor, table)
     typed = pgbinary.prepare(df, types)
     if pgbinary.encodable(typed, types):
@@ -136,6 +137,12 @@ def _copy_postgres(cursor, table: str, df: pl.DataFrame, not_null_text: list[str
             copy.write(data)
         if tail:
             copy.write(tail)
+
+
+def _slice_rows(df: pl.DataFrame) -> int:
+    """Rows per COPY slice: :data:`COPY_SLICE_BYTES` of the frame, at most :data:`COPY_SLICE_ROWS`."""
+    per_row = df.estimated_size() / max(df.height, 1)
+    return min(COPY_SLICE_ROWS, max(1_000, int(COPY_SLICE_BYTES / max(per_row, 1.0))))
 
 
 def _pg_deferrable(cursor, tables: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
