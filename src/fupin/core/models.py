@@ -53,6 +53,7 @@ class ObjectChange(models.Model):
     action = models.CharField("操作", max_length=10, choices=Action.choices)
     # Indexed as the first column of (content_type, object_id) below; a single-column index would repeat it.
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # Collation "C" on PostgreSQL (migration 0003, fupin.core.collation): re-apply after a type change.
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField("对象", max_length=200)
     # The household a change belongs to (the household itself, a member, an income record ...), for its history page.

@@ -106,7 +106,9 @@ class Problem(models.Model):
     # Indexes: only those the lists and the runs use (a first run rebuilds every one over ~300k rows per 1M
     # persons). Areas are filtered by code range, never LIKE, so no pattern-ops twins; village and rule are the
     # leading columns of the two composite indexes; status alone is never selective.
-    key = models.CharField(max_length=80)  # rule|household|member|village; unique (constraint below)
+    # rule|household|member|village; unique (constraint below). Collation "C" on PostgreSQL (migration 0006,
+    # fupin.core.collation): re-apply after a type change.
+    key = models.CharField(max_length=80)
     rule_code = models.CharField("规则编号", max_length=20)
     level = models.CharField("层级", max_length=10, choices=list(LEVELS.items()))
     severity = models.CharField("级别", max_length=10, choices=list(SEVERITIES.items()))

@@ -59,6 +59,7 @@ def yes_no(verbose: str) -> models.BooleanField:
 
 class Household(ChangeLoggedModel):
     # Identity and place
+    # Collation "C" on PostgreSQL (migration 0005, fupin.core.collation): re-apply after a type change.
     number = models.CharField("户编号", max_length=32, unique=True)
     # Indexed as the first column of the (village, …) indexes in Meta; its own index would repeat them.
     village = models.ForeignKey("areas.Area", verbose_name="行政村", on_delete=models.PROTECT, related_name="households",
@@ -233,6 +234,7 @@ class Member(ChangeLoggedModel):
                                   db_index=False)
     name = models.CharField("姓名", max_length=50)
     id_type = code_field("证件类型", "id_type", blank=False, default=ID_CARD)
+    # Collation "C" on PostgreSQL (migration 0005, fupin.core.collation): re-apply after a type change.
     id_number = models.CharField("证件号码", max_length=20, blank=True)
     sex = code_field("性别", "sex", blank=False)
     birth_date = models.DateField("出生日期")
