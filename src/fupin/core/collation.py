@@ -19,17 +19,21 @@ from __future__ import annotations
 from django.db import migrations
 
 
-def code_collation(table: str, column: str, sqltype: str) -> migrations.RunPython:
-    """An operation that gives ``table.column`` (of ``sqltype``, e.g. ``varchar(32)``) the "C" collation on
-    PostgreSQL and the database default back when unapplied; nothing on other databases. Indexes on the column
-    are rebuilt by PostgreSQL; the table is not rewritten."""
+def code_collation(app_label: str, model_name: str, field_name: str) -> migrations.RunPython:
+    """An operation that gives the field's column the "C" collation on PostgreSQL and the database default back
+    when unapplied; nothing on other databases. Table, column and type come from the migration's state of the
+    model. Indexes on the column are rebuilt by PostgreSQL; the table is not rewritten."""
 
     def alter(collation: str):
         def run(apps, schema_editor):
-            if schema_editor.connection.vendor != "postgresql":
+            connection = schema_editor.connection
+            if connection.vendor != "postgresql":
                 return
+            model = apps.get_model(app_label, model_name)
+            field = model._meta.get_field(field_name)
             schema_editor.execute(
-                f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE {sqltype} COLLATE {collation}')
+                f'ALTER TABLE "{model._meta.db_table}" ALTER COLUMN "{field.column}" '
+                f"TYPE {field.db_type(connection)} COLLATE {collation}")
         return run
 
     return migrations.RunPython(alter('"C"'), alter('"default"'), elidable=False)

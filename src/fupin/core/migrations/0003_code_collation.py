@@ -8,4 +8,4 @@ class Migration(migrations.Migration):
 
     dependencies = [("core", "0002_fewer_indexes")]
 
-    operations = [code_collation("core_objectchange", "object_id", "varchar(64)")]
+    operations = [code_collation("core", "ObjectChange", "object_id")]

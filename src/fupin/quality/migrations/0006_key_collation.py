@@ -8,4 +8,4 @@ class Migration(migrations.Migration):
 
     dependencies = [("quality", "0005_run_fk_unindexed")]
 
-    operations = [code_collation("quality_problem", "key", "varchar(80)")]
+    operations = [code_collation("quality", "Problem", "key")]

@@ -9,6 +9,6 @@ class Migration(migrations.Migration):
     dependencies = [("registry", "0004_income_digests")]
 
     operations = [
-        code_collation("registry_household", "number", "varchar(32)"),
-        code_collation("registry_member", "id_number", "varchar(20)"),
+        code_collation("registry", "Household", "number"),
+        code_collation("registry", "Member", "id_number"),
     ]
