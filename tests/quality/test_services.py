@@ -553,13 +553,15 @@ def test_first_run_load_writes_what_a_row_by_row_load_writes(areas, users, monke
 
     def table_state():
         with connection.cursor() as cur:
-            constraints = connection.introspection.get_constraints(cur, Problem._meta.db_table)
+            # The events' table too: its foreign key to the problems goes while their primary key is rebuilt.
+            constraints = [*connection.introspection.get_constraints(cur, Problem._meta.db_table).items(),
+                           *connection.introspection.get_constraints(cur, ProblemEvent._meta.db_table).items()]
             defaults = []
             if connection.vendor == "postgresql":
                 cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
                             "AND column_default IS NOT NULL AND column_name <> 'id'", [Problem._meta.db_table])
                 defaults = cur.fetchall()
-        return sorted(constraints), defaults
+        return sorted(constraints, key=repr), defaults
 
     fields = ["key", "rule_code", "level", "severity", "village_id", "household_id", "member_id",
               "household_number", "member_name", "message", "status", "data_version", "due_date", "closed_at",
@@ -580,3 +582,31 @@ def test_first_run_load_writes_what_a_row_by_row_load_writes(areas, users, monke
     assert big.outcome["new"] == len(ordinary) >= 4
     assert problems(big) == ordinary
     assert table_state() == state
+
+
+def test_first_run_load_over_stored_problems_keeps_them_and_their_history(areas, users, monkeypatch):
+    """The big load also runs when a larger area is checked after a smaller one: the stored problems, their
+    history and the keys between them survive the rebuilt constraints, and the rebuilt keys still hold."""
+    from django.db import IntegrityError, connection, transaction
+
+    dbkit.clean_household(areas["村A"], phone="")
+    for _ in range(3):
+        dbkit.clean_household(areas["村B"], phone="")
+    run(areas["村A"])
+    stored = Problem.objects.get(rule_code="2_01_013")
+    services.exemption_request(actor=users["officer"], problem=stored, reason="经入户核实，该户确无电话")
+    monkeypatch.setattr(services, "BIG_LOAD", 0)
+    big = run(areas["甲镇"], users["township"])
+    assert (big.outcome["new"], big.outcome["unchanged"]) == (3, 1)
+    assert Problem.objects.count() == 4
+    stored.refresh_from_db()
+    assert stored.status == "pending" and statuses(stored) == [("open", "pending")]
+    other = Problem.objects.exclude(pk=stored.pk).first()
+    # The keys are back: a used id or problem key is refused, and so is an event of no problem.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Problem.objects.filter(pk=other.pk).update(id=stored.pk)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Problem.objects.filter(pk=other.pk).update(key=stored.key)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ProblemEvent.objects.filter(problem=stored).update(problem_id=10**12)
+        connection.check_constraints(table_names=[ProblemEvent._meta.db_table])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import polars as pl
 from django.db import connection
@@ -153,8 +154,8 @@ def _true() -> str:
     return "true" if connection.vendor == "postgresql" else "1"
 
 
-def _read(sql: str, columns: dict[str, str], adbc: bool | None = None) -> pl.DataFrame:
-    df = read_frame(sql, adbc=adbc)
+def _read(sql: str, columns: dict[str, str], adbc: bool | None = None, ranged: bool = False) -> pl.DataFrame:
+    df = read_frame(sql, adbc=adbc, ranged=ranged)
     if df.width == 0 or df.height == 0:
         df = pl.DataFrame(schema={c: pl.Utf8 for c in columns})
     return typed(df, columns)
@@ -173,9 +174,10 @@ def sqlite_adbc_ok() -> bool:
             and threading.active_count() == 1)
 
 
-def read_frame(sql: str, *, adbc: bool | None = None) -> pl.DataFrame:
+def read_frame(sql: str, *, adbc: bool | None = None, ranged: bool = False) -> pl.DataFrame:
     """A SELECT as a frame. SQLite through ADBC where :func:`sqlite_adbc_ok` (decided by the caller's thread),
-    PostgreSQL through ConnectorX outside a transaction, else through Django's connection."""
+    PostgreSQL through ConnectorX outside a transaction, else through Django's connection. ``ranged``: see
+    :func:`fupin.batch.snapshot.read_sql`."""
     adbc = sqlite_adbc_ok() if adbc is None else adbc
     if adbc and connection.vendor == "sqlite":
         import adbc_driver_sqlite.dbapi as adbc_sqlite
@@ -187,7 +189,8 @@ def read_frame(sql: str, *, adbc: bool | None = None) -> pl.DataFrame:
             cur.execute(sql)
             df = pl.from_arrow(cur.fetch_arrow_table())
         return df.with_columns([pl.col(c).cast(pl.Utf8) for c in df.columns if df.schema[c] != pl.Utf8])
-    return read_sql(sql)  # Django's connection on SQLite and inside a transaction; ConnectorX on PostgreSQL otherwise
+    # Django's connection on SQLite and inside a transaction; ConnectorX on PostgreSQL otherwise.
+    return read_sql(sql, ranged=ranged)
 
 
 def typed(df: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
@@ -303,24 +306,29 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
         members_q = [member_sql + f" AND m.household_id BETWEEN {a} AND {b}" for a, b in _halves(*span)] \
             if span else [member_sql]
     elif id_range and parallel:
-        members_q = [member_sql + f" AND {within('m.household_id', part)}" for part in _halves(*id_range)]
+        # A chunk's members by its household-id range alone (matched to its households here, as for the whole
+        # registry): joined with the households in the query, each half read the chunk's households again (10M
+        # persons: ~3 s of server CPU a half instead of ~2 s).
+        members_q = [member_sql + f" AND m.household_id BETWEEN {a} AND {b}" for a, b in _halves(*id_range)]
     else:
         members_q = [member_sql + f" AND {within('m.household_id')}"]
     # A chunk's incomes by its household-id range alone, matched to its households here: with the households as
     # a subquery too, PostgreSQL hashes them and scans every income (at 10M persons ~1 s more a chunk).
     incomes_within = f"i.household_id BETWEEN {int(id_range[0])} AND {int(id_range[1])}" if id_range \
         else within("i.household_id")
+    members_ranged = whole or bool(id_range and parallel)
     queries = [
         # A chunk's households by its id range too: the village range alone leads PostgreSQL to scan the whole
         # table for each chunk (10M persons: 950 MB a chunk, ~0.7 s of its CPU), the id range to the primary key.
-        (f"SELECT {_select('h', household_cols)} FROM {households_from}", household_cols),
-        *[(q, member_cols) for q in members_q],
-        (f"SELECT {_select('i', income_cols)} FROM registry_incomerecord i WHERE i.year <= {int(check_date.year)}"
-         + ("" if whole else f" AND {incomes_within}"), income_cols),
-        (f"SELECT {_select('w', WORK_COLUMNS)} FROM registry_workrecord w"
-         + ("" if whole else f" WHERE w.member_id IN (SELECT m.id FROM registry_member m WHERE "
-                             f"m.is_active = {_true()} AND {within('m.household_id')})"),
-         WORK_COLUMNS),
+        _Query(f"SELECT {_select('h', household_cols)} FROM {households_from}", household_cols),
+        *[_Query(q, member_cols, ranged=members_ranged) for q in members_q],
+        _Query(f"SELECT {_select('i', income_cols)} FROM registry_incomerecord i WHERE i.year <= "
+               f"{int(check_date.year)}" + ("" if whole else f" AND {incomes_within}"), income_cols,
+               ranged=bool(id_range)),
+        _Query(f"SELECT {_select('w', WORK_COLUMNS)} FROM registry_workrecord w"
+               + ("" if whole else f" WHERE w.member_id IN (SELECT m.id FROM registry_member m WHERE "
+                                   f"m.is_active = {_true()} AND {within('m.household_id')})"),
+               WORK_COLUMNS),
     ]
     counted = columns is None or any(c in columns for c in OPTIONAL_COUNTS)
     if counted:
@@ -329,8 +337,8 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
         assignments = "" if whole else " AND " + (
             f"a.household_id BETWEEN {int(id_range[0])} AND {int(id_range[1])}" if id_range
             else within("a.household_id"))
-        queries.append((_counts_sql(check_date, assignments, "" if whole else f" AND {within('m.household_id')}"),
-                        COUNT_COLUMNS))
+        queries.append(_Query(_counts_sql(check_date, assignments,
+                                          "" if whole else f" AND {within('m.household_id')}"), COUNT_COLUMNS))
     adbc = sqlite_adbc_ok()
     results = _read_all(queries, adbc=adbc, parallel=parallel)
     counts = results.pop() if counted else None
@@ -338,7 +346,7 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
     members = member_parts[0] if len(member_parts) == 1 else pl.concat(member_parts)
     if whole or id_range:
         incomes = incomes.filter(pl.col("household_id").is_in(hh["id"].implode()))
-    if whole:
+    if members_ranged:
         members = members.filter(pl.col("household_id").is_in(hh["id"].implode()))
         work = work.filter(pl.col("member_id").is_in(members["id"].implode()))
     if household_ids is None:
@@ -369,17 +377,23 @@ def _counts_sql(check_date: dt.date, assignments_where: str, members_where: str)
             f"AND (m.health = '4' OR m.disability_category <> ''){members_where}")
 
 
-def _read_all(queries: list[tuple[str, dict]], *, adbc: bool, parallel: bool) -> list[pl.DataFrame]:
-    """The frames of ``queries`` (sql, columns), in order; with ``parallel`` on separate connections at once, so
-    that the database works while Python waits."""
+class _Query(NamedTuple):
+    sql: str
+    columns: dict[str, str]
+    ranged: bool = False  # see :func:`fupin.batch.snapshot.read_sql`
+
+
+def _read_all(queries: list[_Query], *, adbc: bool, parallel: bool) -> list[pl.DataFrame]:
+    """The frames of ``queries``, in order; with ``parallel`` on separate connections at once, so that the
+    database works while Python waits."""
     if not parallel:
-        return [_read(*q, adbc=adbc) for q in queries]
+        return [_read(q.sql, q.columns, adbc, q.ranged) for q in queries]
     from concurrent.futures import ThreadPoolExecutor
 
     if adbc:
         connection.close()  # ADBC's SQLite library must not share the file with Django's in this process
     with ThreadPoolExecutor(max_workers=len(queries)) as pool:
-        return list(pool.map(lambda q: _read(*q, adbc=adbc), queries))
+        return list(pool.map(lambda q: _read(q.sql, q.columns, adbc, q.ranged), queries))
 
 
 def _household_id_span() -> tuple[int, int] | None:

@@ -109,6 +109,8 @@ class Problem(models.Model):
     # rule|household|member|village; unique (constraint below). Collation "C" on PostgreSQL (migration 0006,
     # fupin.core.collation): re-apply after a type change.
     key = models.CharField(max_length=80)
+    # Rule code and status: collation "C" on PostgreSQL as well (migration 0007): the leading and second columns
+    # of the (rule, status) and (village, status) indexes, built over every problem after a first run.
     rule_code = models.CharField("规则编号", max_length=20)
     level = models.CharField("层级", max_length=10, choices=list(LEVELS.items()))
     severity = models.CharField("级别", max_length=10, choices=list(SEVERITIES.items()))
@@ -125,8 +127,14 @@ class Problem(models.Model):
     data_version = models.CharField("数据版本", max_length=40, blank=True)  # household[:member] version when found
     # Not indexed: nothing looks problems up by run (related_name "+"), and a first run would rebuild two indexes
     # over millions of rows holding one value (10M persons: ~2 s). Deleting a run (rare) scans the table instead.
-    first_run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False)
-    last_run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False)
+    # No foreign-key constraint in the database either: the run is a note of where a problem was seen, written
+    # only by the run itself (a row it has just created), and set to NULL by Django when a run is deleted
+    # (``on_delete``). A constraint would be re-checked over every row after a first run's load, one scan of the
+    # whole table each (10M persons: 2 × 0.8 s), and on every row a later run touches.
+    first_run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False,
+                                  db_constraint=False)
+    last_run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False,
+                                 db_constraint=False)
     found_at = models.DateTimeField("发现时间")
     last_seen_at = models.DateTimeField("最近发现时间")
     due_date = models.DateField("整改期限", null=True, blank=True)
