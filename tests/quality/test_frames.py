@@ -125,3 +125,48 @@ def test_chunked_area_wide_candidates_count_duplicate_ids_exactly():
     members = fr.persons.filter(pl.col("household_id").is_in(households.implode()))
     hh = fr.households.filter(pl.col("id").is_in(households.implode()))
     assert frames.id_counts(hh, members).sort("id").equals(whole.select("id", "id_count"))
+
+
+def test_id_ranges_merge_near_spans_and_keep_far_ones_apart():
+    from fupin.quality import services
+
+    assert services.id_ranges([]) == [(0, 0)]
+    # A village loaded with its county (ids 100-300), one household of it registered later (id 9,000,000).
+    assert services.id_ranges([(100, 200), (9_000_000, 9_000_000), (201, 300)], gap=10) == [
+        (100, 300), (9_000_000, 9_000_000)]
+    assert services.id_ranges([(1, 5), (12, 20), (22, 30)], gap=2) == [(1, 5), (12, 30)]
+    # At most ``most`` ranges: the closest merged first.
+    assert services.id_ranges([(1, 1), (10, 10), (12, 12), (100, 100)], gap=0, most=2) == [(1, 12), (100, 100)]
+
+
+def test_halves_split_ranges_by_the_ids_they_span():
+    assert frames._halves([(1, 10)]) == [[(1, 5)], [(6, 10)]]
+    assert frames._halves([(7, 7)]) == [[(7, 7)]]
+    # 10 ids in all: the first part ends halfway through the second range.
+    assert frames._halves([(1, 4), (101, 106)]) == [[(1, 4), (101, 101)], [(102, 106)]]
+    for ranges in ([(1, 3), (5, 5), (9, 20)], [(0, 1)], [(3, 4), (8, 9), (11, 11)]):
+        parts = frames._halves(ranges)
+        ids = [i for part in parts for a, b in part for i in range(a, b + 1)]
+        assert ids == [i for a, b in ranges for i in range(a, b + 1)]  # every id once, in order
+        sizes = [sum(b - a + 1 for a, b in part) for part in parts]
+        assert max(sizes) - min(sizes) <= 1
+
+
+@pytest.mark.django_db
+def test_a_chunk_reads_its_villages_ids_not_the_span_of_a_late_household(areas, monkeypatch):
+    """A household registered after the others takes an id at the table's end: its village's chunk reads that id
+    besides its own range, not every id up to it (the other chunks' households)."""
+    from fupin.quality import services
+    from tests.quality import dbkit
+
+    monkeypatch.setattr(services, "ID_BUCKET", 1)
+    monkeypatch.setattr(services, "ID_GAP", 0)
+    ids = {v: [dbkit.clean_household(areas[v]).pk for _ in range(2)] for v in ("村A", "村B", "村C")}
+    late = dbkit.clean_household(areas["村A"]).pk
+    chunks, ranges = services._plan(areas["清溪县"].code, 5)
+    assert len(chunks) == 3
+    assert ranges[0] == [(ids["村A"][0], ids["村A"][1]), (late, late)]
+    assert ranges[1] == [(ids["村B"][0], ids["村B"][1])]
+    tables = frames.read_tables(check_date=dt.date(2026, 6, 30), villages=chunks[0], id_ranges=ranges[0])
+    assert sorted(tables.hh["id"].to_list()) == [*ids["村A"], late]
+    assert set(tables.members["household_id"].to_list()) == {*ids["村A"], late}

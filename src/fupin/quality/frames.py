@@ -238,7 +238,7 @@ class Tables:
 
 def load(*, check_date: dt.date, area_code: str | None = None, household_ids: list[int] | None = None,
          villages: tuple[str, str] | None = None, household_columns: set[str] | None = None,
-         area_wide: pl.DataFrame | None = None, id_range: tuple[int, int] | None = None,
+         area_wide: pl.DataFrame | None = None, id_ranges: list[tuple[int, int]] | None = None,
          tables: Tables | None = None, columns: set[str] | None = None) -> Frames:
     """Snapshot the registry under ``area_code`` (or the villages ``villages[0]``…``villages[1]`` of a chunk, or
     just ``household_ids``) and build the rule frames.
@@ -246,10 +246,10 @@ def load(*, check_date: dt.date, area_code: str | None = None, household_ids: li
     ``household_columns``: the household columns to join onto the persons frame (default: all).
     ``area_wide``: the columns that compare members across households (:func:`area_wide`), when the snapshot is a
     chunk of a larger run; computed from the snapshot itself otherwise.
-    ``id_range``: see :func:`read_tables`. ``tables``: what :func:`read_tables` read already (a chunk read ahead
+    ``id_ranges``: see :func:`read_tables`. ``tables``: what :func:`read_tables` read already (a chunk read ahead
     while the previous one was evaluated)."""
     t = tables or read_tables(check_date=check_date, area_code=area_code, household_ids=household_ids,
-                              villages=villages, id_range=id_range, columns=columns)
+                              villages=villages, id_ranges=id_ranges, columns=columns)
     return build(t.hh, t.members, t.incomes, t.work, t.villages, check_date=check_date,
                  household_columns=household_columns, area_wide=area_wide, counts=t.counts)
 
@@ -260,13 +260,34 @@ def parallel_reads() -> bool:
     return sqlite_adbc_ok() or (connection.vendor == "postgresql" and not connection.in_atomic_block)
 
 
-def _halves(lo: int, hi: int) -> list[tuple[int, int]]:
-    mid = (lo + hi) // 2
-    return [(lo, mid), (mid + 1, hi)] if hi > lo else [(lo, hi)]
+def _halves(ranges: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """``ranges`` of ids in two parts spanning about as many ids each (one if it spans a single id)."""
+    total = sum(b - a + 1 for a, b in ranges)
+    if total < 2:
+        return [ranges]
+    half, taken, first, second = total // 2, 0, [], []
+    for a, b in ranges:
+        if taken >= half:
+            second.append((a, b))
+        elif taken + b - a + 1 <= half:
+            first.append((a, b))
+            taken += b - a + 1
+        else:
+            cut = a + half - taken - 1
+            first.append((a, cut))
+            second.append((cut + 1, b))
+            taken = half
+    return [first, second]
+
+
+def _id_in(column: str, ranges: list[tuple[int, int]]) -> str:
+    """SQL: ``column`` within one of ``ranges``."""
+    parts = [f"{column} BETWEEN {int(a)} AND {int(b)}" for a, b in ranges]
+    return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
 
 
 def read_tables(*, check_date: dt.date, area_code: str | None = None, household_ids: list[int] | None = None,
-                villages: tuple[str, str] | None = None, id_range: tuple[int, int] | None = None,
+                villages: tuple[str, str] | None = None, id_ranges: list[tuple[int, int]] | None = None,
                 columns: set[str] | None = None) -> Tables:
     """Read the tables of a snapshot (see :func:`load`).
 
@@ -275,24 +296,24 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
     10M persons the unnamed ones (a dozen household columns, four income amounts, two member columns) are ~16%
     of the values read.
 
-    ``id_range``: the smallest and largest household id of the chunk: child rows are then read through the
-    household-id index instead of a scan of the whole child table per chunk (ids usually follow villages, as
-    households are loaded village by village)."""
+    ``id_ranges``: ranges of household ids holding the chunk's households (``services.id_ranges``): its rows
+    are then read through the household-id indexes instead of a scan of each whole table per chunk (ids mostly
+    follow villages, as households are loaded village by village; later ones add a few ranges)."""
     where = _where(area_code, household_ids, villages=villages)
     income_cols = _needed({"household_id": INT, **INCOME_COLUMNS}, columns)
     member_cols, household_cols = _needed(MEMBER_COLUMNS, columns), _needed(HOUSEHOLD_COLUMNS, columns)
     # Child tables filtered with IN (subquery) rather than a join: both databases then scan the child table in
     # its own order instead of probing it household by household (1M members on SQLite: 2.3 s against 3.8 s).
     households_from = f"registry_household h WHERE {where}"
-    if id_range:
-        households_from += f" AND h.id BETWEEN {int(id_range[0])} AND {int(id_range[1])}"
+    if id_ranges:
+        households_from += f" AND {_id_in('h.id', id_ranges)}"
     households = f"SELECT h.id FROM {households_from}"
 
-    def within(column: str, ids: tuple[int, int] | None = id_range) -> str:
-        """``column IN (households)``, with the chunk's id range (or part of it) first for the index."""
-        if not id_range:
+    def within(column: str) -> str:
+        """``column IN (households)``, with the chunk's id ranges first for the index."""
+        if not id_ranges:
             return f"{column} IN ({households})"
-        return f"{column} BETWEEN {int(ids[0])} AND {int(ids[1])} AND {column} IN ({households})"
+        return f"{_id_in(column, id_ranges)} AND {column} IN ({households})"
     bounds = _range(area_code, villages)
     whole = household_ids is None and _covers_registry(bounds)
     parallel = household_ids is None and parallel_reads()
@@ -303,20 +324,19 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
         span = _household_id_span() if parallel else None
         # The members (the longest read: both ends of it, database and driver, are busy for the whole of it) in
         # two halves of the household ids at once.
-        members_q = [member_sql + f" AND m.household_id BETWEEN {a} AND {b}" for a, b in _halves(*span)] \
+        members_q = [member_sql + f" AND {_id_in('m.household_id', part)}" for part in _halves([span])] \
             if span else [member_sql]
-    elif id_range and parallel:
+    elif id_ranges and parallel:
         # A chunk's members by its household-id range alone (matched to its households here, as for the whole
         # registry): joined with the households in the query, each half read the chunk's households again (10M
         # persons: ~3 s of server CPU a half instead of ~2 s).
-        members_q = [member_sql + f" AND m.household_id BETWEEN {a} AND {b}" for a, b in _halves(*id_range)]
+        members_q = [member_sql + f" AND {_id_in('m.household_id', part)}" for part in _halves(id_ranges)]
     else:
         members_q = [member_sql + f" AND {within('m.household_id')}"]
     # A chunk's incomes by its household-id range alone, matched to its households here: with the households as
     # a subquery too, PostgreSQL hashes them and scans every income (at 10M persons ~1 s more a chunk).
-    incomes_within = f"i.household_id BETWEEN {int(id_range[0])} AND {int(id_range[1])}" if id_range \
-        else within("i.household_id")
-    members_ranged = whole or bool(id_range and parallel)
+    incomes_within = _id_in("i.household_id", id_ranges) if id_ranges else within("i.household_id")
+    members_ranged = whole or bool(id_ranges and parallel)
     queries = [
         # A chunk's households by its id range too: the village range alone leads PostgreSQL to scan the whole
         # table for each chunk (10M persons: 950 MB a chunk, ~0.7 s of its CPU), the id range to the primary key.
@@ -324,7 +344,7 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
         *[_Query(q, member_cols, ranged=members_ranged) for q in members_q],
         _Query(f"SELECT {_select('i', income_cols)} FROM registry_incomerecord i WHERE i.year <= "
                f"{int(check_date.year)}" + ("" if whole else f" AND {incomes_within}"), income_cols,
-               ranged=bool(id_range)),
+               ranged=bool(id_ranges)),
         _Query(f"SELECT {_select('w', WORK_COLUMNS)} FROM registry_workrecord w"
                + ("" if whole else f" WHERE w.member_id IN (SELECT m.id FROM registry_member m WHERE "
                                    f"m.is_active = {_true()} AND {within('m.household_id')})"),
@@ -335,8 +355,7 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
         # A chunk's assignments by its id range alone (rows of inactive households drop out in the join onto the
         # households): with the households as a subquery PostgreSQL merges the whole range for each chunk.
         assignments = "" if whole else " AND " + (
-            f"a.household_id BETWEEN {int(id_range[0])} AND {int(id_range[1])}" if id_range
-            else within("a.household_id"))
+            _id_in("a.household_id", id_ranges) if id_ranges else within("a.household_id"))
         queries.append(_Query(_counts_sql(check_date, assignments,
                                           "" if whole else f" AND {within('m.household_id')}"), COUNT_COLUMNS))
     adbc = sqlite_adbc_ok()
@@ -344,7 +363,7 @@ def read_tables(*, check_date: dt.date, area_code: str | None = None, household_
     counts = results.pop() if counted else None
     hh, *member_parts, incomes, work = results
     members = member_parts[0] if len(member_parts) == 1 else pl.concat(member_parts)
-    if whole or id_range:
+    if whole or id_ranges:
         incomes = incomes.filter(pl.col("household_id").is_in(hh["id"].implode()))
     if members_ranged:
         members = members.filter(pl.col("household_id").is_in(hh["id"].implode()))

@@ -71,12 +71,12 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
         t = time.perf_counter()
         columns = engine.person_household_columns(rules, resolved)
         table_columns = engine.table_columns(rules, resolved)
-        chunks, id_ranges = _plan(area_code, _chunk_persons())
+        chunks, ranges = _plan(area_code, _chunk_persons())
         timings.update(snapshot=time.perf_counter() - t, rules=0.0)
         parts, persons, households = [], 0, 0
         # PostgreSQL: each chunk's tables are read (on separate connections, in a thread) while the one before is
         # evaluated, so that the database and Polars work at once. Memory: one chunk's tables more.
-        ahead = _ReadAhead(check_date, chunks, id_ranges, table_columns) if chunks and frames.parallel_reads() \
+        ahead = _ReadAhead(check_date, chunks, ranges, table_columns) if chunks and frames.parallel_reads() \
             and connection.vendor == "postgresql" else None
         # Chunked runs: the few rules comparing members across households (duplicate ID numbers, shared phones)
         # wait until every chunk has passed; each chunk leaves only the lean columns they compare.
@@ -91,7 +91,7 @@ def quality_run(*, actor, area_code: str, rule_codes: list[str] | None = None, c
                 fr = frames.load(check_date=check_date, area_code=None if villages else area_code,
                                  villages=villages, household_columns=columns, columns=table_columns,
                                  area_wide=frames.NO_AREA_WIDE if villages else None,
-                                 id_range=id_ranges[n - 1] if villages else None, tables=tables)
+                                 id_ranges=ranges[n - 1] if villages else None, tables=tables)
                 del tables
                 timings["snapshot"] += time.perf_counter() - t
                 t = time.perf_counter()
@@ -171,17 +171,17 @@ def _cross_household(rules: list[catalogue.Rule], resolved: dict, lean: list[tup
 class _ReadAhead:
     """Reads the tables of chunk after chunk in a background thread, one chunk ahead of the evaluation."""
 
-    def __init__(self, check_date: dt.date, chunks: list[tuple[str, str]], id_ranges: list[tuple[int, int]],
+    def __init__(self, check_date: dt.date, chunks: list[tuple[str, str]], ranges: list[IdRanges],
                  columns: set[str]):
         from concurrent.futures import ThreadPoolExecutor
 
-        self.check_date, self.chunks, self.id_ranges, self.columns = check_date, chunks, id_ranges, columns
+        self.check_date, self.chunks, self.ranges, self.columns = check_date, chunks, ranges, columns
         self.pool = ThreadPoolExecutor(max_workers=1)
         self.pending = {0: self.pool.submit(self._read, 0)}
 
     def _read(self, i: int) -> frames.Tables:
         try:
-            return frames.read_tables(check_date=self.check_date, villages=self.chunks[i], id_range=self.id_ranges[i],
+            return frames.read_tables(check_date=self.check_date, villages=self.chunks[i], id_ranges=self.ranges[i],
                                       columns=self.columns)
         finally:
             connection.close()  # this thread's own Django connection (the queries are ADBC's)
@@ -211,32 +211,68 @@ def plan_chunks(area_code: str, max_persons: int) -> list[tuple[str, str]] | Non
     return _plan(area_code, max_persons)[0]
 
 
-def _plan(area_code: str, max_persons: int) -> tuple[list[tuple[str, str]] | None, list[tuple[int, int]]]:
-    """:func:`plan_chunks`, and the smallest and largest id of each chunk's active households (from the same
-    query: one grouped scan instead of one per chunk)."""
-    from django.db.models import Max, Min, Sum
+# A chunk's households are found by their ids in the reads (see :func:`frames.read_tables`): ids of one village lie
+# together when loaded village by village, but households registered later (new identifications, monitoring) take
+# ids at the end of the table, in every village. So a chunk's ids are a few ranges, not one: where a village's ids
+# are not dense (more than ``ID_GAP`` ids of other villages or of inactive households between its smallest and
+# largest), they are grouped in buckets of ``ID_BUCKET``; ranges with at most ``ID_GAP`` ids between them are
+# merged, and at most ``MAX_ID_RANGES`` kept.
+ID_BUCKET = 4096
+ID_GAP = 4096
+MAX_ID_RANGES = 32
+
+IdRanges = list[tuple[int, int]]
+
+
+def _plan(area_code: str, max_persons: int) -> tuple[list[tuple[str, str]] | None, list[IdRanges]]:
+    """:func:`plan_chunks`, and each chunk's household ids as ranges."""
+    from django.db.models import Count, F, Max, Min, Sum
 
     from fupin.registry.models import Household
 
     lo, hi = area_codes.subtree_range(area_code)
-    sizes = list(Household.objects.filter(is_active=True, village_id__gte=lo, village_id__lte=hi)
-                 .values("village_id").annotate(n=Sum("size"), lo=Min("id"), hi=Max("id")).order_by("village_id")
-                 .values_list("village_id", "n", "lo", "hi"))
-    if sum(n or 0 for _v, n, _lo, _hi in sizes) <= max_persons:
+    active = Household.objects.filter(is_active=True, village_id__gte=lo, village_id__lte=hi)
+    villages = list(active.values("village_id").annotate(n=Sum("size"), count=Count("id"), lo=Min("id"), hi=Max("id"))
+                    .order_by("village_id").values_list("village_id", "n", "count", "lo", "hi"))
+    if sum(n or 0 for _v, n, *_rest in villages) <= max_persons:
         return None, []
-    starts, total, ranges = [lo], 0, [[None, None]]
-    for village, n, id_lo, id_hi in sizes:
+    spans: dict[str, list[tuple[int, int]]] = {v: [(a, b)] for v, _n, _c, a, b in villages}
+    if any(b - a + 1 - c > ID_GAP for _v, _n, c, a, b in villages):
+        # Some village's households lie apart: its ids by bucket (one more grouped scan, only then: with the
+        # households as loaded, one range a village is exact and this query would cost ~1 s at 10M persons).
+        spans = {}
+        for v, a, b in (active.annotate(bucket=F("id") / ID_BUCKET).values("village_id", "bucket")
+                        .annotate(lo=Min("id"), hi=Max("id")).values_list("village_id", "lo", "hi")):
+            spans.setdefault(v, []).append((a, b))
+    starts, total, chunk_spans = [lo], 0, [[]]
+    for village, n, *_rest in villages:
         if total and total + (n or 0) > max_persons:
             starts.append(village)
-            ranges.append([None, None])
+            chunk_spans.append([])
             total = 0
         total += n or 0
-        r = ranges[-1]
-        r[0] = id_lo if r[0] is None else min(r[0], id_lo)
-        r[1] = id_hi if r[1] is None else max(r[1], id_hi)
+        chunk_spans[-1].extend(spans[village])
     # Contiguous ranges covering the whole subtree, so villages without households (village rules) fall in one.
     ends = [str(int(nxt) - 1).zfill(len(nxt)) for nxt in starts[1:]] + [hi]
-    return list(zip(starts, ends, strict=True)), [(a, b) if a is not None else (0, 0) for a, b in ranges]
+    return list(zip(starts, ends, strict=True)), [id_ranges(s) for s in chunk_spans]
+
+
+def id_ranges(spans: list[tuple[int, int]], *, gap: int | None = None, most: int | None = None) -> IdRanges:
+    """The id ranges covering ``spans`` (smallest, largest id of each group): overlapping ones and those with at
+    most ``gap`` ids between them merged, then the closest merged until at most ``most`` are left. ``[(0, 0)]``
+    (no id) for none."""
+    gap = ID_GAP if gap is None else gap
+    most = MAX_ID_RANGES if most is None else most
+    merged: IdRanges = []
+    for a, b in sorted(spans):
+        if merged and a - merged[-1][1] - 1 <= gap:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    while len(merged) > most:
+        i = min(range(len(merged) - 1), key=lambda k: merged[k + 1][0] - merged[k][1])
+        merged[i:i + 2] = [(merged[i][0], merged[i + 1][1])]
+    return merged or [(0, 0)]
 
 
 def _keyed(f: pl.DataFrame) -> pl.DataFrame:
