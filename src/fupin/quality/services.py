@@ -236,14 +236,16 @@ def _plan(area_code: str, max_persons: int) -> tuple[list[tuple[str, str]] | Non
                     .order_by("village_id").values_list("village_id", "n", "count", "lo", "hi"))
     if sum(n or 0 for _v, n, *_rest in villages) <= max_persons:
         return None, []
-    spans: dict[str, list[tuple[int, int]]] = {v: [(a, b)] for v, _n, _c, a, b in villages}
+    spans: dict[str, list[tuple[int, int]]] = {}
     if any(b - a + 1 - c > ID_GAP for _v, _n, c, a, b in villages):
         # Some village's households lie apart: its ids by bucket (one more grouped scan, only then: with the
         # households as loaded, one range a village is exact and this query would cost ~1 s at 10M persons).
-        spans = {}
         for v, a, b in (active.annotate(bucket=F("id") / ID_BUCKET).values("village_id", "bucket")
                         .annotate(lo=Min("id"), hi=Max("id")).values_list("village_id", "lo", "hi")):
             spans.setdefault(v, []).append((a, b))
+    # Each village's own range where it has no buckets (dense, or its households changed between the queries).
+    for v, _n, _c, a, b in villages:
+        spans.setdefault(v, [(a, b)])
     starts, total, chunk_spans = [lo], 0, [[]]
     for village, n, *_rest in villages:
         if total and total + (n or 0) > max_persons:
