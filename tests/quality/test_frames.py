@@ -137,6 +137,11 @@ def test_id_ranges_merge_near_spans_and_keep_far_ones_apart():
     assert services.id_ranges([(1, 5), (12, 20), (22, 30)], gap=2) == [(1, 5), (12, 30)]
     # At most ``most`` ranges: the closest merged first.
     assert services.id_ranges([(1, 1), (10, 10), (12, 12), (100, 100)], gap=0, most=2) == [(1, 12), (100, 100)]
+    assert services.id_ranges([(1, 1), (10, 10), (12, 12), (100, 100)], gap=0, most=3) == [
+        (1, 1), (10, 12), (100, 100)]
+    many = services.id_ranges([(i * 10, i * 10) for i in range(5000)], gap=0, most=32)
+    assert len(many) == 32 and many[0][0] == 0 and many[-1][1] == 49_990
+    assert all(a <= b < c for (a, b), (c, _d) in zip(many, many[1:], strict=False))  # in order, apart
 
 
 def test_halves_split_ranges_by_the_ids_they_span():

@@ -271,9 +271,14 @@ def id_ranges(spans: list[tuple[int, int]], *, gap: int | None = None, most: int
             merged[-1] = (merged[-1][0], max(merged[-1][1], b))
         else:
             merged.append((a, b))
-    while len(merged) > most:
-        i = min(range(len(merged) - 1), key=lambda k: merged[k + 1][0] - merged[k][1])
-        merged[i:i + 2] = [(merged[i][0], merged[i + 1][1])]
+    if len(merged) > most:
+        # Keep the ``most - 1`` widest gaps between ranges; the ranges between two kept gaps become one.
+        gaps = sorted(range(len(merged) - 1), key=lambda k: merged[k + 1][0] - merged[k][1], reverse=True)
+        kept, start = [], 0
+        for k in sorted(gaps[:most - 1]):
+            kept.append((merged[start][0], merged[k][1]))
+            start = k + 1
+        merged = [*kept, (merged[start][0], merged[-1][1])]
     return merged or [(0, 0)]
 
 
